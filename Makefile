@@ -1,0 +1,34 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything installs into .venv/ from requirements.lock.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= data/demo
+
+.PHONY: run test lint demo dev clean
+
+$(BIN)/membrana: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $@
+
+run: $(BIN)/membrana
+	@test -d $(DATA_DIR)/landing || $(BIN)/membrana demo --out $(DATA_DIR)
+	MEMBRANA_DATA_DIR=$(DATA_DIR) $(BIN)/membrana run
+
+test: $(BIN)/membrana
+	$(BIN)/ruff check orchestration tests
+	$(BIN)/pytest
+
+# Regenerate the embedded demo data folder (deterministic: same files every time).
+demo: $(BIN)/membrana
+	$(BIN)/membrana demo --out $(DATA_DIR)
+
+# The Dagster UI with the whole lineage, on the demo data unless MEMBRANA_DATA_DIR is set.
+dev: $(BIN)/membrana
+	$(BIN)/dagster dev
+
+lint: $(BIN)/membrana
+	$(BIN)/ruff check orchestration tests
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs

@@ -1,0 +1,4 @@
+{# A ratio whose denominator is 0 (or NULL) is NULL, never 0 and never an error (CONTRACT.md). #}
+{% macro safe_divide(numerator, denominator) -%}
+    cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0)
+{%- endmacro %}

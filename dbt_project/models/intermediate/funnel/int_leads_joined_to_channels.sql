@@ -1,0 +1,78 @@
+{{ config(materialized='table') }}
+{# One row per lead with its channel and the timestamps of each stage it reached. The channel is
+   that of the lead's earliest linked contact (tie: the smaller contact_id), else the lead's own
+   source/medium/campaign; a lead that no contact links to counts as an incoming contact itself. #}
+with
+
+leads as (
+    select * from {{ ref('stg_crm__leads') }}
+),
+
+linked_contacts as (
+    select
+        contacts.lead_id,
+        contacts.channel,
+        contacts.received_at,
+        row_number() over (
+            partition by contacts.lead_id order by contacts.received_at, contacts.contact_id
+        ) as contact_rank,
+        count(*) over (partition by contacts.lead_id) as linked_contact_count
+    from {{ ref('stg_crm__contacts') }} as contacts
+    where contacts.lead_id is not null
+),
+
+first_contacts as (
+    select lead_id, channel, received_at, linked_contact_count
+    from linked_contacts
+    where contact_rank = 1
+),
+
+meeting_stages as (
+    select
+        lead_id,
+        min(booked_at) as first_meeting_booked_at,
+        min(case when is_held then scheduled_at end) as first_meeting_held_at,
+        count(*) as meetings_booked_count
+    from {{ ref('stg_crm__meetings') }}
+    group by lead_id
+),
+
+deal_stages as (
+    select
+        lead_id,
+        min(case when is_won then closed_at end) as first_deal_won_at,
+        count(case when is_won then 1 end) as deals_won_count
+    from {{ ref('stg_crm__deals') }}
+    where lead_id is not null
+    group by lead_id
+),
+
+final as (
+    select
+        -- ids
+        leads.lead_id,
+        leads.operator_id,
+        leads.manager_id,
+        leads.client_key_hash,
+        -- channel
+        coalesce(first_contacts.channel, leads.own_channel) as channel,
+        -- booleans
+        first_contacts.lead_id is null as is_contactless,
+        -- numerics
+        coalesce(first_contacts.linked_contact_count, 0) as linked_contact_count,
+        coalesce(meeting_stages.meetings_booked_count, 0) as meetings_booked_count,
+        coalesce(deal_stages.deals_won_count, 0) as deals_won_count,
+        -- timestamps of each stage
+        first_contacts.received_at as first_contact_at,
+        leads.created_at,
+        leads.created_date,
+        meeting_stages.first_meeting_booked_at,
+        meeting_stages.first_meeting_held_at,
+        deal_stages.first_deal_won_at
+    from leads
+    left join first_contacts on leads.lead_id = first_contacts.lead_id
+    left join meeting_stages on leads.lead_id = meeting_stages.lead_id
+    left join deal_stages on leads.lead_id = deal_stages.lead_id
+)
+
+select * from final

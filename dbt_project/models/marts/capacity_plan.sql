@@ -1,0 +1,103 @@
+{# One row per month: what production can do, how loaded it was, and the flows and staff the month
+   needs to fill capacity at the month's own measured rates ("sell no less than we can produce").
+   The formulas are those of the planner (`membrana plan`, CONTRACT.md). #}
+with
+
+capacity as (
+    select * from {{ ref('int_capacity_by_month') }}
+),
+
+flows as (
+    select
+        month,
+        sum(incoming_contacts) as incoming_contacts,
+        sum(fixed_leads) as fixed_leads,
+        sum(meetings_booked) as meetings_booked,
+        sum(meetings_held) as meetings_held,
+        sum(no_shows) as no_shows,
+        sum(deals_won) as deals_won,
+        sum(revenue) as revenue
+    from {{ ref('kpi_monthly') }}
+    group by month
+),
+
+active_operators as (
+    select cast({{ dbt.date_trunc('month', 'created_date') }} as date) as month,
+        count(distinct operator_id) as operators_active
+    from {{ ref('int_leads_joined_to_channels') }}
+    group by 1
+),
+
+active_managers as (
+    select cast({{ dbt.date_trunc('month', 'scheduled_date') }} as date) as month,
+        count(distinct manager_id) as managers_active
+    from {{ ref('stg_crm__meetings') }}
+    where is_held or is_no_show
+    group by 1
+),
+
+data_coverage as (
+    select max(date) as data_through from {{ ref('funnel_daily') }} where incoming_contacts > 0
+),
+
+measured as (
+    select
+        capacity.month,
+        capacity.production_units,
+        capacity.jobs_per_unit_per_shift,
+        capacity.working_days_per_month,
+        capacity.shift_hours,
+        capacity.meeting_hours,
+        capacity.call_minutes,
+        capacity.target_load,
+        capacity.production_units * capacity.jobs_per_unit_per_shift * capacity.working_days_per_month
+            as capacity_jobs,
+        coalesce(flows.incoming_contacts, 0) as incoming_contacts,
+        coalesce(flows.meetings_booked, 0) as meetings_booked,
+        coalesce(flows.meetings_held, 0) as meetings_held,
+        coalesce(flows.no_shows, 0) as no_shows,
+        coalesce(flows.deals_won, 0) as deals_won,
+        coalesce(flows.revenue, 0) as revenue,
+        {{ safe_divide('flows.meetings_booked', 'flows.incoming_contacts') }} as booking_rate,
+        {{ safe_divide('flows.no_shows', 'flows.meetings_booked') }} as no_show_rate,
+        {{ safe_divide('flows.deals_won', 'flows.meetings_held') }} as closing_rate,
+        coalesce(active_operators.operators_active, 0) as operators_active,
+        coalesce(active_managers.managers_active, 0) as managers_active,
+        cast({{ dbt.last_day('capacity.month', 'month') }} as date) <= data_coverage.data_through
+            as is_complete_month
+    from capacity
+    cross join data_coverage
+    left join flows on capacity.month = flows.month
+    left join active_operators on capacity.month = active_operators.month
+    left join active_managers on capacity.month = active_managers.month
+),
+
+required_flows as (
+    select
+        measured.*,
+        {{ safe_divide('deals_won', 'capacity_jobs') }} as production_load,
+        cast(capacity_jobs as double) as required_deals,
+        {{ safe_divide('capacity_jobs', 'closing_rate') }} as required_meetings_held
+    from measured
+),
+
+required_meetings as (
+    select
+        required_flows.*,
+        {{ safe_divide('required_meetings_held', '1 - no_show_rate') }} as required_meetings_booked
+    from required_flows
+),
+
+final as (
+    select
+        required_meetings.*,
+        {{ safe_divide('required_meetings_booked', 'booking_rate') }} as required_contacts,
+        {{ safe_divide('required_meetings_held',
+                       'working_days_per_month * (shift_hours / meeting_hours)') }} as required_managers,
+        {{ safe_divide(safe_divide('required_meetings_booked', 'booking_rate'),
+                       'working_days_per_month * (shift_hours / (call_minutes / 60.0))') }} as required_operators,
+        deals_won < capacity_jobs as is_selling_below_capacity
+    from required_meetings
+)
+
+select * from final

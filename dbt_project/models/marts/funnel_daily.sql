@@ -1,0 +1,73 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='date',
+        incremental_strategy='delete+insert',
+    )
+}}
+{# One row per day and channel: each funnel event on the day it happened, and the day's costs.
+   Incremental: a nightly run rebuilds only the days that new exports touched (all of them when
+   `loaded_after` is not set). #}
+with
+
+events as (
+    select * from {{ ref('int_funnel_events_unioned') }}
+    {% if is_incremental() and var('loaded_after') %}
+    where event_date in (select date_day from {{ ref('int_funnel_days_to_rebuild') }})
+    {% endif %}
+),
+
+daily as (
+    select
+        event_date,
+        channel,
+        sum(incoming_contacts) as incoming_contacts,
+        sum(fixed_leads) as fixed_leads,
+        sum(meetings_booked) as meetings_booked,
+        sum(meetings_held) as meetings_held,
+        sum(no_shows) as no_shows,
+        sum(deals_won) as deals_won,
+        sum(revenue) as revenue,
+        sum(ad_spend) as ad_spend,
+        sum(other_costs) as other_costs
+    from events
+    group by event_date, channel
+),
+
+fixation_prices as (
+    select channel, date_day, cost_per_fixed_lead from {{ ref('int_fixation_prices_daily') }}
+),
+
+priced as (
+    select
+        daily.*,
+        {# a channel's own price beats the '*' price (CONTRACT.md) #}
+        coalesce(own_price.cost_per_fixed_lead, any_channel_price.cost_per_fixed_lead, 0)
+            as cost_per_fixed_lead
+    from daily
+    left join fixation_prices as own_price
+        on daily.channel = own_price.channel and daily.event_date = own_price.date_day
+    left join fixation_prices as any_channel_price
+        on any_channel_price.channel = '*' and daily.event_date = any_channel_price.date_day
+),
+
+final as (
+    select
+        event_date as date,
+        channel,
+        cast(incoming_contacts as {{ dbt.type_bigint() }}) as incoming_contacts,
+        cast(fixed_leads as {{ dbt.type_bigint() }}) as fixed_leads,
+        cast(meetings_booked as {{ dbt.type_bigint() }}) as meetings_booked,
+        cast(meetings_held as {{ dbt.type_bigint() }}) as meetings_held,
+        cast(no_shows as {{ dbt.type_bigint() }}) as no_shows,
+        cast(deals_won as {{ dbt.type_bigint() }}) as deals_won,
+        cast(revenue as {{ dbt.type_numeric() }}) as revenue,
+        cast(ad_spend as {{ dbt.type_numeric() }}) as ad_spend,
+        cast(other_costs as {{ dbt.type_numeric() }}) as other_costs,
+        cast(fixed_leads * cost_per_fixed_lead as {{ dbt.type_numeric() }}) as fixation_cost,
+        cast(ad_spend + other_costs + fixed_leads * cost_per_fixed_lead as {{ dbt.type_numeric() }})
+            as acquisition_cost
+    from priced
+)
+
+select * from final

@@ -1,0 +1,46 @@
+{# Every raw contact row, typed, with the first rule it breaks (NULL when usable). #}
+with
+
+source as (
+    select * from {{ source('raw', 'contacts') }}
+),
+
+typed as (
+    select
+        -- ids
+        {{ blank_to_null('contact_id') }} as contact_id,
+        {{ blank_to_null('lead_id') }} as lead_id,
+        -- text
+        lower({{ blank_to_null('contact_type') }}) as contact_type,
+        {{ blank_to_null('source') }} as source,
+        {{ blank_to_null('medium') }} as medium,
+        {{ blank_to_null('campaign') }} as campaign,
+        {{ blank_to_null('client_key') }} as client_key,
+        -- timestamps
+        {{ try_cast('received_at', dbt.type_timestamp()) }} as received_at,
+        {{ try_cast('updated_at', dbt.type_timestamp()) }} as updated_at,
+        -- lineage
+        source_file,
+        source_line,
+        loaded_at,
+        {{ raw_record(['contact_id', 'received_at', 'contact_type', 'source', 'medium', 'campaign',
+                       'client_key', 'lead_id', 'updated_at']) }} as raw_record,
+        {{ blank_to_null('received_at') }} as received_at_text,
+        {{ blank_to_null('updated_at') }} as updated_at_text
+    from source
+),
+
+checked as (
+    select
+        typed.*,
+        {{ rejection_reason([
+            ("contact_id is null", "contact_id is empty"),
+            ("received_at_text is null", "received_at is empty"),
+            ("received_at is null", "received_at is not a timestamp"),
+            ("source is null", "source is empty"),
+            ("updated_at_text is not null and updated_at is null", "updated_at is not a timestamp"),
+        ]) }} as rejection_reason
+    from typed
+)
+
+select * from checked

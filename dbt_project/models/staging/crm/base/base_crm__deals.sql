@@ -1,0 +1,56 @@
+{# Every raw deal row, typed, with the first rule it breaks (NULL when usable). Whether a won deal's
+   currency has an exchange rate is checked where money is converted (int_deals_converted_to_base). #}
+with
+
+source as (
+    select * from {{ source('raw', 'deals') }}
+),
+
+typed as (
+    select
+        -- ids
+        {{ blank_to_null('deal_id') }} as deal_id,
+        {{ blank_to_null('lead_id') }} as lead_id,
+        -- text
+        {{ blank_to_null('client_key') }} as client_key,
+        lower({{ blank_to_null('status') }}) as deal_status,
+        upper({{ blank_to_null('currency') }}) as currency_code,
+        -- numerics
+        {{ try_cast('amount', dbt.type_numeric()) }} as amount,
+        -- timestamps
+        {{ try_cast('created_at', dbt.type_timestamp()) }} as created_at,
+        {{ try_cast('closed_at', dbt.type_timestamp()) }} as closed_at,
+        {{ try_cast('updated_at', dbt.type_timestamp()) }} as updated_at,
+        -- lineage
+        source_file,
+        source_line,
+        loaded_at,
+        {{ raw_record(['deal_id', 'lead_id', 'client_key', 'created_at', 'closed_at', 'status', 'amount',
+                       'currency', 'updated_at']) }} as raw_record,
+        {{ blank_to_null('amount') }} as amount_text,
+        {{ blank_to_null('created_at') }} as created_at_text,
+        {{ blank_to_null('closed_at') }} as closed_at_text,
+        {{ blank_to_null('updated_at') }} as updated_at_text
+    from source
+),
+
+checked as (
+    select
+        typed.*,
+        {{ rejection_reason([
+            ("deal_id is null", "deal_id is empty"),
+            ("created_at_text is null", "created_at is empty"),
+            ("created_at is null", "created_at is not a timestamp"),
+            ("closed_at_text is not null and closed_at is null", "closed_at is not a timestamp"),
+            ("updated_at_text is not null and updated_at is null", "updated_at is not a timestamp"),
+            ("deal_status is null", "status is empty"),
+            ("deal_status not in ('open', 'won', 'lost')", "status is not one of open, won, lost"),
+            ("amount_text is not null and amount is null", "amount is not a number"),
+            ("amount < 0", "amount is negative"),
+            ("deal_status = 'won' and amount is null", "a won deal has no amount"),
+            ("deal_status = 'won' and closed_at is null", "a won deal has no closed_at"),
+        ]) }} as rejection_reason
+    from typed
+)
+
+select * from checked

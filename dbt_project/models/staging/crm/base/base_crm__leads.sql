@@ -1,0 +1,46 @@
+{# Every raw lead row, typed, with the first rule it breaks (NULL when usable). #}
+with
+
+source as (
+    select * from {{ source('raw', 'leads') }}
+),
+
+typed as (
+    select
+        -- ids
+        {{ blank_to_null('lead_id') }} as lead_id,
+        {{ blank_to_null('operator_id') }} as operator_id,
+        {{ blank_to_null('manager_id') }} as manager_id,
+        -- text
+        {{ blank_to_null('client_key') }} as client_key,
+        {{ blank_to_null('source') }} as source,
+        {{ blank_to_null('medium') }} as medium,
+        {{ blank_to_null('campaign') }} as campaign,
+        lower({{ blank_to_null('status') }}) as lead_status,
+        -- timestamps
+        {{ try_cast('created_at', dbt.type_timestamp()) }} as created_at,
+        {{ try_cast('updated_at', dbt.type_timestamp()) }} as updated_at,
+        -- lineage
+        source_file,
+        source_line,
+        loaded_at,
+        {{ raw_record(['lead_id', 'created_at', 'client_key', 'source', 'medium', 'campaign', 'status',
+                       'operator_id', 'manager_id', 'updated_at']) }} as raw_record,
+        {{ blank_to_null('created_at') }} as created_at_text,
+        {{ blank_to_null('updated_at') }} as updated_at_text
+    from source
+),
+
+checked as (
+    select
+        typed.*,
+        {{ rejection_reason([
+            ("lead_id is null", "lead_id is empty"),
+            ("created_at_text is null", "created_at is empty"),
+            ("created_at is null", "created_at is not a timestamp"),
+            ("updated_at_text is not null and updated_at is null", "updated_at is not a timestamp"),
+        ]) }} as rejection_reason
+    from typed
+)
+
+select * from checked

@@ -1,0 +1,40 @@
+{# One row per deal: the latest usable version, amount still in its own currency (empty = base),
+   the client key hashed. Conversion to the base currency is in int_deals_converted_to_base. #}
+with
+
+usable_versions as (
+    select * from {{ ref('base_crm__deals') }}
+    where rejection_reason is null
+),
+
+latest as (
+    {{ latest_version('usable_versions', ['deal_id']) }}
+),
+
+final as (
+    select
+        -- ids
+        deal_id,
+        lead_id,
+        {{ hash_personal_data(normalize_client_key('client_key')) }} as client_key_hash,
+        -- text
+        deal_status,
+        coalesce(currency_code, {{ base_currency() }}) as currency_code,
+        -- numerics
+        amount,
+        -- booleans
+        deal_status = 'won' as is_won,
+        -- timestamps
+        created_at,
+        closed_at,
+        cast(closed_at as date) as closed_date,
+        updated_at,
+        -- lineage
+        source_file,
+        source_line,
+        loaded_at,
+        raw_record
+    from latest
+)
+
+select * from final

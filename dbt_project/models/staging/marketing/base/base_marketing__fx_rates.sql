@@ -1,0 +1,32 @@
+{# Every raw exchange-rate row, typed, with the first rule it breaks (NULL when usable). #}
+with
+
+source as (
+    select * from {{ source('raw', 'fx_rates') }}
+),
+
+typed as (
+    select
+        upper({{ blank_to_null('currency') }}) as currency_code,
+        {{ try_cast('rate_to_base', dbt.type_numeric()) }} as rate_to_base,
+        {{ try_cast('date', 'date') }} as rate_date,
+        source_file,
+        source_line,
+        loaded_at,
+        {{ raw_record(['date', 'currency', 'rate_to_base']) }} as raw_record
+    from source
+),
+
+checked as (
+    select
+        typed.*,
+        {{ rejection_reason([
+            ("rate_date is null", "date is empty or not a date"),
+            ("currency_code is null", "currency is empty"),
+            ("rate_to_base is null", "rate_to_base is empty or not a number"),
+            ("rate_to_base <= 0", "rate_to_base is not positive"),
+        ]) }} as rejection_reason
+    from typed
+)
+
+select * from checked

@@ -1,0 +1,29 @@
+"""Publish: after the build and every check passed, copy the marts atomically to
+published/marts.duckdb and published/parquet/ for analysts and BI."""
+
+import dagster as dg
+import duckdb
+
+from orchestration.lib import paths
+from orchestration.lib.build_state import last_build_passed
+from orchestration.lib.publish import PUBLIC_MARTS, publish_marts
+
+
+@dg.asset(
+    key="published_marts",
+    group_name="publish",
+    deps=[dg.AssetKey(["marts", mart]) for mart in PUBLIC_MARTS] + [dg.AssetKey(["audit", "quarantine"])],
+    description="The last audited snapshot of the public marts: published/marts.duckdb (schema marts) and "
+    "published/parquet/<mart>.parquet. Replaced in one rename, so readers never see a half-built state.",
+    owners=["team:data"],
+    kinds={"duckdb", "parquet"},
+)
+def published_marts() -> dg.MaterializeResult:
+    with duckdb.connect(str(paths.warehouse_path())) as con:
+        if not last_build_passed(con):
+            raise dg.Failure("the last dbt build or one of its tests failed: the previous snapshot stays published")
+    rows = publish_marts(paths.warehouse_path(), paths.published_dir())
+    return dg.MaterializeResult(
+        metadata={**{f"rows_{mart}": count for mart, count in rows.items()},
+                  "snapshot": dg.MetadataValue.path(str(paths.published_dir() / "marts.duckdb"))}
+    )

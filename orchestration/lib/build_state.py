@@ -1,0 +1,61 @@
+"""What the last successful dbt build covered, so the next one rebuilds only what changed.
+
+Kept in `audit.build_state` of the warehouse: `built_through` (the newest raw load time the last
+successful build saw), `config_fingerprint` (the config files it used) and `needs_full_refresh`
+(set by the loader when a file was replaced and rows that were counted disappeared), and
+`last_build_passed`, which the publish step requires.
+"""
+
+from dataclasses import dataclass
+
+import duckdb
+
+from orchestration.lib.landing import ensure_schemas
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    full_refresh: bool
+    loaded_after: str | None  # raw rows loaded after this timestamp are new
+    reason: str
+
+
+def read_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    ensure_schemas(con)
+    return dict(con.execute("select state_key, state_value from audit.build_state").fetchall())
+
+
+def plan_build(con, config_fingerprint: str, force_full_refresh: bool = False) -> BuildPlan:
+    state = read_state(con)
+    if force_full_refresh:
+        return BuildPlan(True, None, "full refresh asked for")
+    if "built_through" not in state:
+        return BuildPlan(True, None, "first build")
+    if state.get("config_fingerprint") != config_fingerprint:
+        return BuildPlan(True, None, "config changed")
+    if state.get("needs_full_refresh") == "true":
+        return BuildPlan(True, None, "a loaded file was replaced")
+    return BuildPlan(False, state["built_through"], f"rows loaded after {state['built_through']}")
+
+
+def newest_load(con) -> str:
+    ensure_schemas(con)
+    newest = con.execute("select max(loaded_at) from audit.load_manifest").fetchone()[0]
+    return str(newest) if newest else "1900-01-01 00:00:00"
+
+
+def mark_build_started(con) -> None:
+    """Until this build passes, nothing may be published (write-audit-publish)."""
+    ensure_schemas(con)
+    con.execute("insert or replace into audit.build_state values ('last_build_passed', 'false')")
+
+
+def last_build_passed(con) -> bool:
+    return read_state(con).get("last_build_passed") == "true"
+
+
+def record_build(con, built_through: str, config_fingerprint: str) -> None:
+    con.execute("insert or replace into audit.build_state values ('last_build_passed', 'true')")
+    con.execute("insert or replace into audit.build_state values ('built_through', ?)", [built_through])
+    con.execute("insert or replace into audit.build_state values ('config_fingerprint', ?)", [config_fingerprint])
+    con.execute("insert or replace into audit.build_state values ('needs_full_refresh', 'false')")

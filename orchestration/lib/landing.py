@@ -1,0 +1,233 @@
+"""Landing → raw: every export file into DuckDB's `raw` schema with DuckDB's own readers, in bulk.
+
+Every value lands as text (typing and validation happen in dbt staging, so a bad value becomes a
+quarantine row with its reason instead of a failed load). Each row keeps its file, line and load time.
+`audit.load_manifest` remembers each file's size, mtime and hash: a file already loaded is skipped,
+a changed file under the same name replaces the rows it loaded before.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.lib.entities import CONFIG_FILES, ENTITIES
+
+
+class LandingError(Exception):
+    """A file that cannot be loaded; the message is one line naming the file and what to fix."""
+
+
+READERS = {
+    ".csv": "read_csv('{path}', all_varchar = true, header = true)",
+    ".csv.gz": "read_csv('{path}', all_varchar = true, header = true)",
+    ".parquet": "read_parquet('{path}')",
+    ".json": "read_json_auto('{path}')",
+    ".jsonl": "read_json_auto('{path}', format = 'newline_delimited')",
+    ".ndjson": "read_json_auto('{path}', format = 'newline_delimited')",
+}
+# A CSV file's first data row is line 2 of the file (line 1 is the header).
+FIRST_DATA_LINE = {".csv": 2, ".csv.gz": 2}
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    entity: str
+    path: str
+    status: str  # loaded | replaced | unchanged
+    rows: int
+
+
+def file_suffix(path: Path) -> str:
+    name = path.name.lower()
+    return next((suffix for suffix in sorted(READERS, key=len, reverse=True) if name.endswith(suffix)), "")
+
+
+def landing_files(entity_dir: Path) -> list[Path]:
+    """Files of one entity's landing folder, in name order; anything unreadable is an error, not skipped."""
+    if not entity_dir.is_dir():
+        return []
+    files = sorted(p for p in entity_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    for path in files:
+        if not file_suffix(path):
+            raise LandingError(
+                f"{path}: unsupported file type; landing files must be one of {', '.join(READERS)}"
+            )
+    return files
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    con.execute("create schema if not exists config")
+    con.execute("create schema if not exists audit")
+    con.execute(
+        """
+        create table if not exists audit.load_manifest (
+            entity varchar, file_path varchar, file_size bigint, file_mtime double, file_hash varchar,
+            rows_loaded bigint, loaded_at timestamp
+        )
+        """
+    )
+    con.execute("create table if not exists audit.build_state (state_key varchar primary key, state_value varchar)")
+    for entity in ENTITIES.values():
+        columns = ", ".join(f"{column} varchar" for column in entity.columns)
+        con.execute(
+            f"create table if not exists raw.{entity.name} "
+            f"({columns}, source_file varchar, source_line bigint, loaded_at timestamp)"
+        )
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sql_text(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def file_columns(con: duckdb.DuckDBPyConnection, reader_sql: str, path: Path) -> list[str]:
+    try:
+        return [row[0] for row in con.execute(f"describe select * from {reader_sql}").fetchall()]
+    except duckdb.Error as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise LandingError(f"{path}: cannot be read ({first_line})") from None
+
+
+def load_file(con, entity_name: str, path: Path, loaded_at: datetime) -> int:
+    """Appends one file's rows to raw.<entity>; returns how many. Runs inside the caller's transaction."""
+    entity = ENTITIES[entity_name]
+    suffix = file_suffix(path)
+    reader_sql = READERS[suffix].format(path=sql_text(str(path)))
+    present = {name.strip().lower().lstrip("\ufeff"): name for name in file_columns(con, reader_sql, path)}
+    missing = [column for column in entity.required if column not in present]
+    if missing:
+        raise LandingError(
+            f"{path}: required column {', '.join(missing)} missing from the header "
+            f"(a {entity_name} file needs {', '.join(entity.required)})"
+        )
+    select_list = ", ".join(
+        f'cast("{present[column]}" as varchar)' if column in present else "cast(null as varchar)"
+        for column in entity.columns
+    )
+    first_line = FIRST_DATA_LINE.get(suffix, 1)
+    try:
+        con.execute(
+            f"""
+            insert into raw.{entity_name}
+            select {select_list}, ? as source_file, row_number() over () + {first_line - 1} as source_line,
+                ? as loaded_at
+            from {reader_sql}
+            """,
+            [str(path), loaded_at],
+        )
+    except duckdb.Error as error:
+        first_error_line = str(error).strip().splitlines()[0]
+        raise LandingError(f"{path}: cannot be read ({first_error_line})") from None
+    return con.execute(
+        f"select count(*) from raw.{entity_name} where source_file = ?", [str(path)]
+    ).fetchone()[0]
+
+
+def load_entity(con, entity_name: str, entity_dir: Path, loaded_at: datetime) -> list[FileLoad]:
+    """Loads every new or changed file of one entity; each file is its own transaction."""
+    ensure_schemas(con)
+    results = []
+    for path in landing_files(entity_dir):
+        stat = path.stat()
+        known = con.execute(
+            "select file_size, file_mtime, file_hash, rows_loaded from audit.load_manifest where file_path = ?",
+            [str(path)],
+        ).fetchone()
+        if known and known[0] == stat.st_size and known[1] == stat.st_mtime:
+            results.append(FileLoad(entity_name, str(path), "unchanged", known[3]))
+            continue
+        digest = file_hash(path)
+        if known and known[2] == digest:
+            con.execute("update audit.load_manifest set file_mtime = ? where file_path = ?", [stat.st_mtime, str(path)])
+            results.append(FileLoad(entity_name, str(path), "unchanged", known[3]))
+            continue
+        con.execute("begin transaction")
+        try:
+            if known:
+                con.execute(f"delete from raw.{entity_name} where source_file = ?", [str(path)])
+                con.execute("delete from audit.load_manifest where file_path = ?", [str(path)])
+                # Rows that were counted before are gone: the next build must start from scratch.
+                con.execute("insert or replace into audit.build_state values ('needs_full_refresh', 'true')")
+            rows = load_file(con, entity_name, path, loaded_at)
+            con.execute(
+                "insert into audit.load_manifest values (?, ?, ?, ?, ?, ?, ?)",
+                [entity_name, str(path), stat.st_size, stat.st_mtime, digest, rows, loaded_at],
+            )
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        results.append(FileLoad(entity_name, str(path), "replaced" if known else "loaded", rows))
+    return results
+
+
+OPTIONAL_CONFIG_COLUMNS = {"channels": ("flow",)}
+
+# Config values that must parse, checked before anything is built so that a typo in a settings file
+# is one clear line instead of a failed dbt model.
+CONFIG_TYPES = {
+    "channel_rules": {"priority": "integer"},
+    "fixation_cost": {"effective_from": "date", "cost_per_fixed_lead": "decimal(28, 6)"},
+    "capacity": {
+        "effective_from": "date",
+        **{
+            column: "decimal(28, 6)"
+            for column in CONFIG_FILES["capacity"]
+            if column not in ("effective_from", "base_currency")
+        },
+    },
+}
+
+
+def config_file(name: str, config_dir: Path, defaults_dir: Path) -> Path:
+    own = config_dir / f"{name}.csv"
+    return own if own.is_file() else defaults_dir / f"{name}.csv"
+
+
+def load_config(con, name: str, config_dir: Path, defaults_dir: Path) -> Path:
+    """Replaces config.<name> with the data folder's file, or the shipped default; returns the file used."""
+    ensure_schemas(con)
+    path = config_file(name, config_dir, defaults_dir)
+    reader_sql = READERS[".csv"].format(path=sql_text(str(path)))
+    present = [column.strip().lower() for column in file_columns(con, reader_sql, path)]
+    missing = [column for column in CONFIG_FILES[name] if column not in present]
+    if missing:
+        raise LandingError(f"{path}: column {', '.join(missing)} missing (needs {', '.join(CONFIG_FILES[name])})")
+    select_list = ", ".join(
+        [f'trim("{column}") as {column}' for column in CONFIG_FILES[name]]
+        + [f'trim("{column}") as {column}' if column in present else f"cast(null as varchar) as {column}"
+           for column in OPTIONAL_CONFIG_COLUMNS.get(name, ())]
+    )
+    con.execute(f"create or replace table config.{name} as select {select_list} from {reader_sql}")
+    if con.execute(f"select count(*) from config.{name}").fetchone()[0] == 0:
+        raise LandingError(f"{path}: has no rows")
+    for column, data_type in CONFIG_TYPES.get(name, {}).items():
+        bad = con.execute(
+            f"""
+            select line, value from (
+                select row_number() over () + 1 as line, {column} as value from config.{name}
+            ) where value is null or try_cast(value as {data_type}) is null limit 1
+            """
+        ).fetchone()
+        if bad:
+            raise LandingError(f"{path} line {bad[0]}: {column} {bad[1]!r} is not a valid {data_type.split('(')[0]}")
+    return path
+
+
+def config_fingerprint(config_dir: Path, defaults_dir: Path) -> str:
+    """A hash of every config file in use: when it changes, every day must be rebuilt."""
+    digest = hashlib.sha256()
+    for name in sorted(CONFIG_FILES):
+        digest.update(file_hash(config_file(name, config_dir, defaults_dir)).encode())
+    return digest.hexdigest()

@@ -1,0 +1,70 @@
+"""Runs the nightly job in this process (no UI, no daemon) and turns a failure into one line."""
+
+import json
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+
+import dagster as dg
+
+from orchestration.lib.paths import DBT_PROJECT_DIR, data_dir
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    success: bool
+    reason: str = ""
+
+
+def run_nightly_job(full_refresh: bool = False) -> RunOutcome:
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("nightly_job")
+    run_config = {
+        "ops": {"membrana_dbt_models": {"config": {"full_refresh": full_refresh}}},
+        "loggers": {"console": {"config": {"log_level": "ERROR"}}},
+    }
+    log_dir = data_dir() / "logs"
+    log_dir.mkdir(exist_ok=True)
+    # dbt's and Dagster's own output goes to the run log; the user sees the summary or one line.
+    with open(log_dir / "last_run.log", "w") as log, redirect_stdout(log), redirect_stderr(log):
+        result = job.execute_in_process(run_config=run_config, raise_on_error=False)
+    if result.success:
+        return RunOutcome(True)
+    return RunOutcome(False, failure_reason(result))
+
+
+def failure_reason(result: dg.ExecuteInProcessResult) -> str:
+    for event in result.all_events:
+        if event.event_type != dg.DagsterEventType.STEP_FAILURE:
+            continue
+        step = event.step_key or "a step"
+        if step == "membrana_dbt_models":
+            return f"dbt build: {dbt_failure()}"
+        if step == "published_marts" and "Failure" in str(event.step_failure_data.error.cls_name):
+            continue  # the publish gate refused because of the failure reported above
+        error = event.step_failure_data.error
+        cause = error.cause if error and error.cause else error
+        message = (cause.message if cause else "unknown error").strip().splitlines()[0]
+        if cause and cause.cls_name == "LandingError":
+            message = message.split(": ", 1)[-1]  # our own one-line message, without the class name
+        return f"{step}: {message}"
+    return "the run did not succeed (no failed step reported)"
+
+
+def dbt_failure() -> str:
+    """The first failing model or test of the last dbt invocation, from its run_results.json."""
+    # dagster-dbt gives every invocation its own target folder: read the newest one.
+    candidates = sorted((DBT_PROJECT_DIR / "target").rglob("run_results.json"), key=lambda p: p.stat().st_mtime)
+    try:
+        results = json.loads(candidates[-1].read_text())["results"]
+    except (IndexError, OSError, ValueError, KeyError):
+        return "dbt failed before running any model (see `dagster dev` or dbt_project/logs/dbt.log)"
+    failed = [r for r in results if r.get("status") in ("error", "fail")]
+    if not failed:
+        return "dbt failed (see dbt_project/logs/dbt.log)"
+    first = failed[0]
+    what = "test" if first["unique_id"].startswith("test.") else "model"
+    name = first["unique_id"].split(".")[2]
+    message = (first.get("message") or "").strip().splitlines()
+    more = f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""
+    return f"{what} {name} {first['status']}ed: {message[0] if message else ''}{more}".replace("erored", "errored")

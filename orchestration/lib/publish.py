@@ -1,0 +1,62 @@
+"""Publish: copy the audited marts to a snapshot analysts and BI read, atomically.
+
+`published/marts.duckdb` is written under a temporary name and renamed over the old one, so a reader
+that holds the old file open keeps reading it undisturbed and a new reader sees the whole new
+snapshot, never a half-built one. The Parquet files go to a new folder `published/parquet-<stamp>/`
+and the link `published/parquet` is switched to it in one rename.
+"""
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+PUBLIC_MARTS = ("funnel_daily", "kpi_monthly", "capacity_plan")
+AUDIT_TABLES = ("quarantine",)
+
+
+def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS) -> dict[str, int]:
+    """Writes the snapshot and the Parquet files; returns the row count of each mart published."""
+    published.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    snapshot_tmp = published / f".marts.duckdb.{stamp}.tmp"
+    parquet_dir = published / f"parquet-{stamp}"
+    parquet_dir.mkdir()
+    rows = {}
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{snapshot_tmp}' as snapshot")
+        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        con.execute("create schema snapshot.marts")
+        con.execute("create schema snapshot.audit")
+        for mart in marts:
+            con.execute(f"create table snapshot.marts.{mart} as select * from warehouse.marts.{mart}")
+            con.execute(f"copy snapshot.marts.{mart} to '{parquet_dir / (mart + '.parquet')}' (format parquet)")
+            rows[mart] = con.execute(f"select count(*) from snapshot.marts.{mart}").fetchone()[0]
+        for table in AUDIT_TABLES:
+            con.execute(f"create table snapshot.audit.{table} as select * from warehouse.audit.{table}")
+        con.execute("detach warehouse")
+        con.execute("detach snapshot")
+    finally:
+        con.close()
+    os.replace(snapshot_tmp, published / "marts.duckdb")
+    switch_link(published / "parquet", parquet_dir.name)
+    remove_old_parquet_dirs(published, keep=parquet_dir.name)
+    return rows
+
+
+def switch_link(link: Path, target_name: str) -> None:
+    if link.exists() and not link.is_symlink():
+        shutil.rmtree(link)  # a plain folder from an older layout
+    temporary = link.with_name(f".{link.name}.{target_name}.tmp")
+    temporary.symlink_to(target_name)
+    os.replace(temporary, link)
+
+
+def remove_old_parquet_dirs(published: Path, keep: str) -> None:
+    """Keeps the current Parquet folder and the one before it (a reader may still be inside it)."""
+    folders = sorted(p for p in published.glob("parquet-*") if p.is_dir() and p.name != keep)
+    for folder in folders[:-1]:
+        shutil.rmtree(folder, ignore_errors=True)
