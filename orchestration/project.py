@@ -22,7 +22,17 @@ def prepare_manifest() -> None:
     membrana_dbt_project.preparer.prepare(membrana_dbt_project)
 
 
-if not membrana_dbt_project.manifest_path.exists():
+def manifest_is_stale() -> bool:
+    """True when the manifest is missing or older than any file of the dbt project."""
+    manifest = membrana_dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", PROJECT_ROOT / "profiles.yml"]
+    for folder in ("models", "macros", "tests", "analyses"):
+        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return any(path.stat().st_mtime > built for path in sources)
+
+
+if manifest_is_stale():
     prepare_manifest()
-else:
-    membrana_dbt_project.prepare_if_dev()

@@ -23,6 +23,7 @@ Public API: :func:`generate_company`.
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -48,7 +49,8 @@ CANONICAL_COLUMNS: dict[str, list[str]] = {
     "meetings": ["lead_id", "meeting_id", "booked_at", "scheduled_at", "status", "manager_id", "updated_at"],
     "deals": ["deal_id", "lead_id", "client_key", "created_at", "closed_at", "status", "amount", "currency",
               "updated_at"],
-    "ad_spend": ["date", "platform", "campaign", "source", "medium", "cost", "currency", "impressions", "clicks"],
+    "ad_spend": ["date", "platform", "campaign", "source", "medium", "cost", "currency", "impressions",
+                 "clicks"],
     "costs": ["period_start", "period_end", "channel", "cost_type", "amount", "currency"],
     "fx_rates": ["date", "currency", "rate_to_base"],
 }
@@ -227,6 +229,11 @@ def _uniform(rng, lo, hi, size):
     return lo + (hi - lo) * rng.random(size)
 
 
+def _office_hours(rng, t: np.ndarray, not_before: np.ndarray) -> np.ndarray:
+    """Move CRM updates to 10:00-21:00 of the same day, but never before `not_before`."""
+    return np.maximum(t // DAY * DAY + rng.integers(10 * HOUR, 21 * HOUR, size=len(t)), not_before)
+
+
 def _choice_by_group(rng, group: np.ndarray, n_groups: int, options, probs) -> np.ndarray:
     """For every element, draw one of options[g] with probabilities probs[g] (g = its group)."""
     out = np.zeros(len(group), dtype=np.int64)
@@ -340,7 +347,8 @@ def _gen_cohort(ctx: _Ctx, mi: int, m_first: date, m_last: date, day_counts: np.
     ck[nokey] = ctx.take("client", int(nokey.sum()))
     ckind[nokey] = 0
     order = np.argsort(created, kind="stable")
-    lead_src, created, l_touch, l_ch, ck, ckind = (a[order] for a in (lead_src, created, l_touch, l_ch, ck, ckind))
+    lead_src, created, l_touch, l_ch, ck, ckind = (
+        a[order] for a in (lead_src, created, l_touch, l_ch, ck, ckind))
     nL = len(created)
     lead_id = ctx.take("lead", nL)
     operator = rng.choice(OPERATORS, size=nL, p=_OPERATOR_P)
@@ -353,7 +361,8 @@ def _gen_cohort(ctx: _Ctx, mi: int, m_first: date, m_last: date, day_counts: np.
     if n_rep:
         elig = np.flatnonzero(from_contact & (created <= T - 120))
         rl = rng.choice(elig, size=n_rep)
-        r_recv = created[rl] + 60 + (rng.random(n_rep) ** 2 * np.minimum(5 * DAY, T - created[rl] - 60)).astype(np.int64)
+        room = np.minimum(5 * DAY, T - created[rl] - 60)       # within days, never after the end
+        r_recv = created[rl] + 60 + (rng.random(n_rep) ** 2 * room).astype(np.int64)
         r_touch = np.where(rng.random(n_rep) < 0.55, l_touch[rl], _T_DIRECT)
         r_ctype = rng.choice(5, size=n_rep, p=[0.78, 0.10, 0.12, 0.0, 0.0])
         r_upd = np.minimum(r_recv + rng.integers(20, 600, size=n_rep), T)
@@ -396,7 +405,8 @@ def _gen_cohort(ctx: _Ctx, mi: int, m_first: date, m_last: date, day_counts: np.
         u = rng.random(k)
         ns = rng.random(k) < _NOSHOW[l_ch[lead_pos]]
         if first:
-            out = np.where(u < 0.06, _M_CANCEL, np.where(u < 0.14, _M_RESCHED, np.where(ns, _M_NOSHOW, _M_HELD)))
+            out = np.where(u < 0.06, _M_CANCEL,
+                           np.where(u < 0.14, _M_RESCHED, np.where(ns, _M_NOSHOW, _M_HELD)))
         else:
             out = np.where(u < 0.05, _M_CANCEL, np.where(ns, _M_NOSHOW, _M_HELD))
         early = (out == _M_CANCEL) | (out == _M_RESCHED)
@@ -457,7 +467,8 @@ def _gen_cohort(ctx: _Ctx, mi: int, m_first: date, m_last: date, day_counts: np.
     final = np.where(usd, np.round(final / _USD_RUB0, -1), final)
     # returning clients who call their manager directly: deals with no lead
     n_nl = int(rng.binomial(k, _NO_LEAD_DEALS)) if k else 0
-    nl_created = m0 + rng.choice(ndays, size=n_nl, p=day_p) * DAY + rng.integers(9 * HOUR, 19 * HOUR, size=n_nl)
+    nl_created = (m0 + rng.choice(ndays, size=n_nl, p=day_p) * DAY
+                  + rng.integers(9 * HOUR, 19 * HOUR, size=n_nl))
     nl_keep = nl_created <= T
     nl_created = nl_created[nl_keep]
     n_nl = len(nl_created)
@@ -474,7 +485,7 @@ def _gen_cohort(ctx: _Ctx, mi: int, m_first: date, m_last: date, day_counts: np.
     D_ck = np.concatenate([ck[dl], nl_ck])
     D_kind = np.concatenate([ckind[dl], nl_kind])
     D_created = np.concatenate([d_created, nl_created])
-    D_closed = D_created + np.concatenate([dur, nl_dur])
+    D_closed = _office_hours(rng, D_created + np.concatenate([dur, nl_dur]), D_created + 1800)
     D_won = np.concatenate([won, nl_won])
     D_quote = (np.concatenate([quote, nl_quote]) * 100).astype(np.int64)
     D_final = (np.concatenate([final, nl_quote]) * 100).astype(np.int64)
@@ -501,7 +512,8 @@ def _gen_cohort(ctx: _Ctx, mi: int, m_first: date, m_last: date, day_counts: np.
 
     # ---------------- lead status history ----------------
     # v1: meeting booked, or given up (lost / junk) when no meeting was ever booked
-    v1_t = np.where(booked, booked_at, created + _uniform(rng, HOUR, 3 * DAY, nL).astype(np.int64))
+    gave_up = _office_hours(rng, created + _uniform(rng, HOUR, 3 * DAY, nL).astype(np.int64), created + 600)
+    v1_t = np.where(booked, booked_at, gave_up)
     v1_s = np.where(booked, 1, np.where(rng.random(nL) < 0.3, 4, 3))
     v1_ok = v1_t <= T
     # v2: outcome of a booked lead
@@ -537,7 +549,8 @@ def _gen_cohort(ctx: _Ctx, mi: int, m_first: date, m_last: date, day_counts: np.
 
 def _versions(cols: dict) -> dict:
     """Concatenate the version parts of every column and sort by (id, updated_at)."""
-    out = {name: np.concatenate([np.asarray(p, dtype=np.int64) for p in parts]) for name, parts in cols.items()}
+    out = {name: np.concatenate([np.asarray(p, dtype=np.int64) for p in parts])
+           for name, parts in cols.items()}
     order = np.lexsort((out["upd"], out["id"]))
     return {name: a[order] for name, a in out.items()}
 
@@ -573,36 +586,50 @@ class _Buffer:
 # --------------------------------------------------------------------------------------------------
 
 
+def _arr(values: np.ndarray, typ: pa.DataType, null: np.ndarray | None = None) -> pa.Array:
+    """Arrow array straight from a numpy buffer (no pandas round trip); `null` marks NULLs."""
+    values = np.ascontiguousarray(values)
+    if null is None or not null.any():
+        return pa.Array.from_buffers(typ, len(values), [None, pa.py_buffer(values)])
+    valid = pa.py_buffer(np.packbits(~null, bitorder="little"))
+    return pa.Array.from_buffers(typ, len(values), [valid, pa.py_buffer(values)], null_count=int(null.sum()))
+
+
 def _dict_col(codes: np.ndarray, labels: list[str]) -> pa.Array:
     """Dictionary-encoded text column; '' labels become NULL (written as an empty field)."""
     uniq = sorted({x for x in labels if x})
     pos = {x: i for i, x in enumerate(uniq)}
     lut = np.array([pos.get(x, -1) for x in labels], dtype=np.int32)
     idx = lut[codes]
-    mask = idx < 0
-    indices = pa.array(np.where(mask, 0, idx).astype(np.int32), mask=mask if mask.any() else None)
+    null = idx < 0
+    indices = _arr(np.where(null, 0, idx).astype(np.int32), pa.int32(), null)
     return pa.DictionaryArray.from_arrays(indices, pa.array(uniq if uniq else [""], pa.string()))
 
 
 def _ts_col(secs: np.ndarray) -> pa.Array:
-    mask = secs < 0
-    return pa.array(secs.astype("datetime64[s]"), mask=mask if mask.any() else None)
+    return _arr(secs.astype(np.int64), pa.timestamp("s"), secs < 0)
+
+
+def _client_cols(ck: np.ndarray, ckind: np.ndarray) -> dict:
+    """Fake but unique client keys: +79XXXXXXXXX phones and name.number@example.* e-mails.
+
+    Both numbers are bijective scrambles of the client number, so two clients never share a key."""
+    return {"ckind": ckind, "phone": (ck * 387_420_489 + 104_729) % 1_000_000_000,
+            "mailno": (ck * 2_654_435_761 + 7_919) % 1_000_000_007,
+            "fname": _dict_col(ck % len(_FIRST_NAMES), _FIRST_NAMES),
+            "domain": _dict_col((ck // 7) % len(_DOMAINS), _DOMAINS)}
 
 
 _T_SRC = [t[1] for t in TOUCHES]
 _T_MED = [t[2] for t in TOUCHES]
 _T_CMP = [t[3] for t in TOUCHES]
 
-_CLIENT_KEY_SQL = (
-    "CASE ckind WHEN 0 THEN '+79' || lpad(((ck * 387420489 + 104729) % 1000000000)::VARCHAR, 9, '0') "
-    "WHEN 1 THEN [" + ",".join(f"'{x}'" for x in _FIRST_NAMES) + f"][1 + (ck % {len(_FIRST_NAMES)})::INT] || '.' || "
-    "((ck * 2654435761 + 7919) % 1000000007)::VARCHAR || '@' || ["
-    + ",".join(f"'{x}'" for x in _DOMAINS) + f"][1 + ((ck // 7) % {len(_DOMAINS)})::INT] END"
-)
+_CLIENT_KEY_SQL = ("CASE ckind WHEN 0 THEN '+79' || lpad(phone::VARCHAR, 9, '0') "
+                   "WHEN 1 THEN fname || '.' || mailno::VARCHAR || '@' || domain END")
 
 _SELECT = {
-    "contacts": "SELECT printf('C%09d', id) contact_id, recv received_at, ctype contact_type, source, medium, "
-                "campaign, " + _CLIENT_KEY_SQL + " client_key, "
+    "contacts": "SELECT printf('C%09d', id) contact_id, recv received_at, ctype contact_type, source, "
+                "medium, campaign, " + _CLIENT_KEY_SQL + " client_key, "
                 "CASE WHEN lead > 0 THEN printf('L%09d', lead) END lead_id, upd updated_at FROM t",
     "leads": "SELECT printf('L%09d', id) lead_id, created created_at, " + _CLIENT_KEY_SQL + " client_key, "
              "source, medium, campaign, status, printf('op%02d', op + 1) operator_id, "
@@ -612,8 +639,8 @@ _SELECT = {
     "deals": "SELECT printf('D%09d', id) deal_id, CASE WHEN lead > 0 THEN printf('L%09d', lead) END lead_id, "
              + _CLIENT_KEY_SQL + " client_key, created created_at, closed closed_at, status, "
              "(amount::DECIMAL(18,2) / 100)::DECIMAL(18,2) amount, currency, upd updated_at FROM t",
-    "ad_spend": "SELECT d date, platform, campaign, source, medium, (cost::DECIMAL(18,2) / 100)::DECIMAL(18,2) cost, "
-                "currency, impressions, clicks FROM t",
+    "ad_spend": "SELECT d date, platform, campaign, source, medium, "
+                "(cost::DECIMAL(18,2) / 100)::DECIMAL(18,2) cost, currency, impressions, clicks FROM t",
     "costs": "SELECT ps period_start, pe period_end, channel, cost_type, "
              "(amount::DECIMAL(18,2) / 100)::DECIMAL(18,2) amount, currency FROM t",
     "fx_rates": "SELECT d date, currency, (r::DECIMAL(18,4) / 10000)::DECIMAL(12,4) rate_to_base FROM t",
@@ -625,10 +652,10 @@ def _arrow(entity: str, c: dict) -> pa.Table:
         return pa.table({"id": c["id"], "recv": _ts_col(c["recv"]),
                          "ctype": _dict_col(c["ctype"], CONTACT_TYPES),
                          "source": _dict_col(c["touch"], _T_SRC), "medium": _dict_col(c["touch"], _T_MED),
-                         "campaign": _dict_col(c["touch"], _T_CMP), "ck": c["ck"], "ckind": c["ckind"],
+                         "campaign": _dict_col(c["touch"], _T_CMP), **_client_cols(c["ck"], c["ckind"]),
                          "lead": c["lead"], "upd": _ts_col(c["upd"])})
     if entity == "leads":
-        return pa.table({"id": c["id"], "created": _ts_col(c["created"]), "ck": c["ck"], "ckind": c["ckind"],
+        return pa.table({"id": c["id"], "created": _ts_col(c["created"]), **_client_cols(c["ck"], c["ckind"]),
                          "source": _dict_col(c["touch"], _T_SRC), "medium": _dict_col(c["touch"], _T_MED),
                          "campaign": _dict_col(c["touch"], _T_CMP),
                          "status": _dict_col(c["status"], LEAD_STATUSES), "op": c["op"], "mgr": c["mgr"],
@@ -638,7 +665,7 @@ def _arrow(entity: str, c: dict) -> pa.Table:
                          "sched": _ts_col(c["sched"]), "status": _dict_col(c["status"], MEETING_STATUSES),
                          "mgr": c["mgr"], "upd": _ts_col(c["upd"])})
     if entity == "deals":
-        return pa.table({"id": c["id"], "lead": c["lead"], "ck": c["ck"], "ckind": c["ckind"],
+        return pa.table({"id": c["id"], "lead": c["lead"], **_client_cols(c["ck"], c["ckind"]),
                          "created": _ts_col(c["created"]), "closed": _ts_col(c["closed"]),
                          "status": _dict_col(c["status"], DEAL_STATUSES), "amount": c["amount"],
                          "currency": _dict_col(c["cur"], CURRENCIES), "upd": _ts_col(c["upd"])})
@@ -683,7 +710,8 @@ def _ad_spend_month(seed: int, mi: int, m_first: date, m_last: date, scale: floa
     for ci, (_p, _c, _s, _m, cur, share, cpc, ctr, months) in enumerate(AD_CAMPAIGNS):
         if months is not None and m_first.month not in months:
             continue
-        rub = _ONLINE_BUDGET * scale * season * share / dim * w * np.exp(0.12 * rng.standard_normal(len(days)))
+        noise = np.exp(0.12 * rng.standard_normal(len(days)))
+        rub = _ONLINE_BUDGET * scale * season * share / dim * w * noise
         clicks = np.maximum(np.round(rub / cpc * np.exp(0.10 * rng.standard_normal(len(days)))), 0)
         imps = np.round(clicks / ctr * np.exp(0.10 * rng.standard_normal(len(days))))
         if cur == "USD":
@@ -719,7 +747,8 @@ def _costs_month(seed: int, mi: int, m_first: date, scale: float) -> pa.Table:
     amount = np.round(base * scale * np.exp(0.05 * rng.standard_normal(len(items))), -2)
     n = len(items)
     return pa.table({"ps": pa.array([m_first] * n, pa.date32()), "pe": pa.array([m_end] * n, pa.date32()),
-                     "channel": pa.array([it[0] for it in items]), "cost_type": pa.array([it[1] for it in items]),
+                     "channel": pa.array([it[0] for it in items]),
+                     "cost_type": pa.array([it[1] for it in items]),
                      "amount": (amount * 100).astype(np.int64), "currency": pa.array(["RUB"] * n)})
 
 
@@ -872,8 +901,9 @@ def generate_company(out_dir: Path, *, contacts: int | None = None, years: int =
     for entity in CANONICAL_COLUMNS:
         d = landing / entity
         d.mkdir(parents=True, exist_ok=True)
-        for old in d.glob("*.csv"):
-            old.unlink()
+        for old in d.glob(f"{entity}_*.csv"):      # files of an earlier run (same naming) only
+            if re.fullmatch(rf"{entity}_\d{{4}}-\d{{2}}(-\d{{2}})?\.csv", old.name):
+                old.unlink()
     (out_dir / "config").mkdir(parents=True, exist_ok=True)
 
     # export days: every Sunday plus end_date
@@ -949,7 +979,8 @@ def generate_company(out_dir: Path, *, contacts: int | None = None, years: int =
     injected = _inject_bad_rows(out_dir, files, seed) if bad_rows else []
     for b in injected:
         rows[b["entity"]] += 1
-    size = sum(p.stat().st_size for p in out_dir.rglob("*.csv"))
+    written = [landing / e / name for e, names in files.items() for name in names]
+    size = sum(p.stat().st_size for p in written + list((out_dir / "config").glob("*.csv")))
     return {
         "out_dir": str(out_dir),
         "period_start": start.isoformat(),
@@ -968,7 +999,8 @@ def _write_config(cfg: Path, start: date, scale: float) -> None:
     units = max(1, int(round(10 * scale)))
     fixed = int(round(1_650_000 * units / 10, -3))
     capacity = [CAPACITY_COLUMNS,
-                [start.isoformat(), str(units), "2", "8", "22", "1.5", "6", "0.7", str(fixed), "2800", "0.45", "RUB"]]
+                [start.isoformat(), str(units), "2", "8", "22", "1.5", "6", "0.7", str(fixed), "2800", "0.45",
+                 "RUB"]]
     mid = date(start.year + (start.month + 5) // 12, (start.month + 5) % 12 + 1, 1)   # six months later
     fixation = [FIXATION_COLUMNS,
                 ["*", start.isoformat(), "150", "RUB"],

@@ -6,6 +6,8 @@ quarantine row with its reason instead of a failed load). Each row keeps its fil
 a changed file under the same name replaces the rows it loaded before.
 """
 
+import csv
+import gzip
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,8 +23,12 @@ class LandingError(Exception):
 
 
 READERS = {
-    ".csv": "read_csv('{path}', all_varchar = true, header = true)",
-    ".csv.gz": "read_csv('{path}', all_varchar = true, header = true)",
+    # CSV: the header is read here and the columns declared, so DuckDB skips sniffing every file
+    # (50 ms a file, most of the load time for a folder of small daily exports).
+    ".csv": "read_csv('{path}', header = true, auto_detect = false, delim = ',', quote = '\"', "
+    "escape = '\"', columns = {columns})",
+    ".csv.gz": "read_csv('{path}', header = true, auto_detect = false, delim = ',', quote = '\"', "
+    "escape = '\"', compression = 'gzip', columns = {columns})",
     ".parquet": "read_parquet('{path}')",
     ".json": "read_json_auto('{path}')",
     ".jsonl": "read_json_auto('{path}', format = 'newline_delimited')",
@@ -91,9 +97,30 @@ def sql_text(value: str) -> str:
     return value.replace("'", "''")
 
 
-def file_columns(con: duckdb.DuckDBPyConnection, reader_sql: str, path: Path) -> list[str]:
+def csv_header(path: Path) -> list[str]:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        return [row[0] for row in con.execute(f"describe select * from {reader_sql}").fetchall()]
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise LandingError(f"{path}: cannot be read as UTF-8 CSV ({error})") from None
+    if not header:
+        raise LandingError(f"{path}: is empty (no header line)")
+    return header
+
+
+def reader_sql(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[str]]:
+    """The DuckDB table function that reads `path`, and the file's column names."""
+    suffix = file_suffix(path)
+    if suffix in FIRST_DATA_LINE:
+        header = csv_header(path)
+        if len(set(header)) != len(header):
+            raise LandingError(f"{path}: the header names a column twice")
+        columns = "{" + ", ".join(f"'{sql_text(name)}': 'VARCHAR'" for name in header) + "}"
+        return READERS[suffix].format(path=sql_text(str(path)), columns=columns), header
+    reader = READERS[suffix].format(path=sql_text(str(path)))
+    try:
+        return reader, [row[0] for row in con.execute(f"describe select * from {reader}").fetchall()]
     except duckdb.Error as error:
         first_line = str(error).strip().splitlines()[0]
         raise LandingError(f"{path}: cannot be read ({first_line})") from None
@@ -102,9 +129,8 @@ def file_columns(con: duckdb.DuckDBPyConnection, reader_sql: str, path: Path) ->
 def load_file(con, entity_name: str, path: Path, loaded_at: datetime) -> int:
     """Appends one file's rows to raw.<entity>; returns how many. Runs inside the caller's transaction."""
     entity = ENTITIES[entity_name]
-    suffix = file_suffix(path)
-    reader_sql = READERS[suffix].format(path=sql_text(str(path)))
-    present = {name.strip().lower().lstrip("\ufeff"): name for name in file_columns(con, reader_sql, path)}
+    reader, columns = reader_sql(con, path)
+    present = {name.strip().lower(): name for name in columns}
     missing = [column for column in entity.required if column not in present]
     if missing:
         raise LandingError(
@@ -115,23 +141,21 @@ def load_file(con, entity_name: str, path: Path, loaded_at: datetime) -> int:
         f'cast("{present[column]}" as varchar)' if column in present else "cast(null as varchar)"
         for column in entity.columns
     )
-    first_line = FIRST_DATA_LINE.get(suffix, 1)
+    first_line = FIRST_DATA_LINE.get(file_suffix(path), 1)
     try:
-        con.execute(
+        inserted = con.execute(
             f"""
             insert into raw.{entity_name}
             select {select_list}, ? as source_file, row_number() over () + {first_line - 1} as source_line,
                 ? as loaded_at
-            from {reader_sql}
+            from {reader}
             """,
             [str(path), loaded_at],
-        )
+        ).fetchone()[0]
     except duckdb.Error as error:
         first_error_line = str(error).strip().splitlines()[0]
         raise LandingError(f"{path}: cannot be read ({first_error_line})") from None
-    return con.execute(
-        f"select count(*) from raw.{entity_name} where source_file = ?", [str(path)]
-    ).fetchone()[0]
+    return inserted
 
 
 def load_entity(con, entity_name: str, entity_dir: Path, loaded_at: datetime) -> list[FileLoad]:
@@ -199,8 +223,8 @@ def load_config(con, name: str, config_dir: Path, defaults_dir: Path) -> Path:
     """Replaces config.<name> with the data folder's file, or the shipped default; returns the file used."""
     ensure_schemas(con)
     path = config_file(name, config_dir, defaults_dir)
-    reader_sql = READERS[".csv"].format(path=sql_text(str(path)))
-    present = [column.strip().lower() for column in file_columns(con, reader_sql, path)]
+    reader, columns = reader_sql(con, path)
+    present = [column.strip().lower() for column in columns]
     missing = [column for column in CONFIG_FILES[name] if column not in present]
     if missing:
         raise LandingError(f"{path}: column {', '.join(missing)} missing (needs {', '.join(CONFIG_FILES[name])})")
@@ -209,7 +233,7 @@ def load_config(con, name: str, config_dir: Path, defaults_dir: Path) -> Path:
         + [f'trim("{column}") as {column}' if column in present else f"cast(null as varchar) as {column}"
            for column in OPTIONAL_CONFIG_COLUMNS.get(name, ())]
     )
-    con.execute(f"create or replace table config.{name} as select {select_list} from {reader_sql}")
+    con.execute(f"create or replace table config.{name} as select {select_list} from {reader}")
     if con.execute(f"select count(*) from config.{name}").fetchone()[0] == 0:
         raise LandingError(f"{path}: has no rows")
     for column, data_type in CONFIG_TYPES.get(name, {}).items():

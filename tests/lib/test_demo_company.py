@@ -80,7 +80,8 @@ RULES = {
         "held without scheduled_at": "lower(trim(status)) IN ('held', 'no_show') AND scheduled_at = ''"},
     "deals": {
         "deal_id empty": "deal_id = ''", "created_at": f"{ts('created_at')} IS NULL",
-        "status empty": "trim(status) = ''", "closed_at": bad_ts("closed_at"), "updated_at": bad_ts("updated_at"),
+        "status empty": "trim(status) = ''", "closed_at": bad_ts("closed_at"),
+        "updated_at": bad_ts("updated_at"),
         "status": "trim(status) <> '' AND lower(trim(status)) NOT IN ('open', 'won', 'lost')",
         "amount unparseable": "amount <> '' AND try_cast(amount AS DECIMAL(18, 2)) IS NULL",
         "amount negative": "try_cast(amount AS DECIMAL(18, 2)) < 0",
@@ -163,8 +164,6 @@ def test_small_and_multi_year_periods(tmp_path):
     assert s["period_start"] == "2024-04-01" and s["period_end"] == "2026-03-15"
     assert read_entity(tmp_path / "a", "contacts")["contact_id"].nunique() == 137
     assert s["file_names"]["contacts"][-1] == "contacts_2026-03-15.csv"
-    s = dc.generate_company(tmp_path / "b", contacts=0, bad_rows=False)
-    assert s["records"]["contacts"] == 0 and s["rows"]["contacts"] == 0
 
 
 def test_default_volume_is_about_2000_a_month(tmp_path):
@@ -249,7 +248,8 @@ def test_overlapping_exports_carry_state_changes(clean):
         df = read_entity(out, entity)
         con.register("x", df)
         # records appear in several files
-        assert con.execute(f"SELECT avg(n) FROM (SELECT count(*) n FROM x GROUP BY {key})").fetchall()[0][0] > 1.5
+        copies = con.execute(f"SELECT avg(n) FROM (SELECT count(*) n FROM x GROUP BY {key})").fetchall()[0][0]
+        assert copies > 1.5
         # the same record moves from `before` (earlier file) to an after-state (later file, later updated_at)
         changed = con.execute(f"""
             SELECT count(DISTINCT a.{key}) FROM x a JOIN x b ON a.{key} = b.{key}
@@ -321,7 +321,7 @@ def test_channel_mix_of_the_output(clean):
     con.register("a", ad)
     assert set(_channel(con, "a")["channel"]) == {"online_ads"}
     costs = read_entity(out, "costs")
-    assert set(costs["channel"]) <= set(dc.CHANNELS) and {"tv", "outdoor", "partners"} <= set(costs["channel"])
+    assert {"tv", "outdoor", "partners"} <= set(costs["channel"]) <= set(dc.CHANNELS)
     assert set(costs["currency"]) == {"RUB"}
 
 
@@ -343,8 +343,10 @@ def test_company_story(clean):
     # ~8 % of leads have no tracked contact; repeat contacts share a lead and a client_key
     no_contact = 1 - leads["lead_id"].isin(linked["lead_id"]).mean()
     assert 0.05 < no_contact < 0.12
-    per_lead = linked.groupby("lead_id").agg(n=("contact_id", "size"), keys=("client_key", "nunique"))
-    assert (per_lead["n"] > 1).sum() > 100 and (per_lead.loc[per_lead["n"] > 1, "keys"] == 1).all()
+    per_lead = linked.groupby("lead_id").agg(n=("contact_id", "size"))
+    assert (per_lead["n"] > 1).sum() > 100
+    keyed = linked[linked["client_key"] != ""]          # an anonymous first chat has no client_key
+    assert (keyed.groupby("lead_id")["client_key"].nunique() == 1).all()
     keys = contacts["client_key"]
     assert keys.str.match(r"^\+79\d{9}$").mean() > 0.6 and keys.str.contains("@").any()
     assert set(contacts["contact_type"]) == set(dc.CONTACT_TYPES)
@@ -381,7 +383,7 @@ def test_seasonality_and_weekdays(clean):
     per_month = r.dt.to_period("M").value_counts()
     assert per_month[pd.Period("2026-04")] > 1.4 * per_month[pd.Period("2026-01")]
     assert per_month[pd.Period("2026-04")] > 1.2 * per_month[pd.Period("2026-07")]
-    dow = r.dt.dayofweek.value_counts()
+    dow = r.dt.day_of_week.value_counts()
     assert dow[0] > 1.4 * dow[6]
 
 
@@ -389,7 +391,7 @@ def test_money_series(clean):
     out, _ = clean
     fx = read_entity(out, "fx_rates")
     d = pd.to_datetime(fx["date"])
-    assert (d.dt.dayofweek < 5).all() and set(fx["currency"]) == {"USD"}
+    assert (d.dt.day_of_week < 5).all() and set(fx["currency"]) == {"USD"}
     assert d.min() < pd.Timestamp("2025-11-01") and not d.duplicated().any()
     rate = fx["rate_to_base"].astype(float)
     assert rate.between(60, 130).all() and rate.diff().abs().max() < 5

@@ -5,6 +5,7 @@
         incremental_strategy='delete+insert',
     )
 }}
+-- depends_on: {{ ref('int_funnel_days_to_rebuild') }}
 {# One row per day and channel: each funnel event on the day it happened, and the day's costs.
    Incremental: a nightly run rebuilds only the days that new exports touched (all of them when
    `loaded_after` is not set). #}

@@ -1,0 +1,144 @@
+"""The whole nightly job on a generated company, checked against an independent computation
+(tests/e2e/reference_funnel.py, plain Python, no SQL) — not by re-running the models."""
+
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import assert_same_funnel, funnel_by_key, published_rows, run_membrana
+from reference_funnel import FUNNEL_COLUMNS, MONEY_COLUMNS, RATIO_COLUMNS, reference_funnel_daily, reference_kpi_monthly
+
+from orchestration.lib.demo_company import generate_company
+from orchestration.lib.paths import DEFAULT_CONFIG_DIR, PROJECT_ROOT
+
+CONTRACT_CHECK = PROJECT_ROOT.parent / "shared" / "tools" / "contract_check.py"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("demo")
+    summary = generate_company(data_dir, contacts=8000)
+    result = run_membrana("run", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    return data_dir, summary, result
+
+
+def test_run_prints_the_kpi_summary_and_where_outputs_are(demo):
+    data_dir, _, result = demo
+    assert "last complete month" in result.stdout
+    assert str(data_dir / "published" / "marts.duckdb") in result.stdout
+    assert result.stderr == ""
+
+
+def test_funnel_daily_matches_the_independent_computation(demo):
+    data_dir, _, _ = demo
+    expected = reference_funnel_daily(data_dir, DEFAULT_CONFIG_DIR)
+    actual = funnel_by_key(published_rows(data_dir, "funnel_daily"), "date")
+    assert_same_funnel(actual, expected, FUNNEL_COLUMNS, MONEY_COLUMNS)
+    assert len({channel for _, channel in actual}) >= 8  # seven channels and unknown
+
+
+def test_kpi_monthly_matches_the_independent_computation(demo):
+    data_dir, _, _ = demo
+    expected = reference_kpi_monthly(reference_funnel_daily(data_dir, DEFAULT_CONFIG_DIR), data_dir, DEFAULT_CONFIG_DIR)
+    actual = funnel_by_key(published_rows(data_dir, "kpi_monthly"), "month")
+    assert set(actual) == set(expected)
+    for key, expected_row in expected.items():
+        for column in RATIO_COLUMNS:
+            got, want = actual[key][column], expected_row[column]
+            if want is None:
+                assert got is None, (key, column, got)
+            else:
+                # money is kept to 6 decimals in the marts: ratios agree far below a kopeck
+                assert got == pytest.approx(float(want), rel=1e-6), (key, column, got, want)
+
+
+def test_every_injected_bad_row_is_in_quarantine_with_its_line(demo):
+    data_dir, summary, _ = demo
+    with duckdb.connect() as con:
+        con.execute(f"attach '{data_dir / 'published' / 'marts.duckdb'}' as snapshot (read_only)")
+        quarantined = {
+            (Path(file).name, line)
+            for file, line in con.execute("select source_file, line_number from snapshot.audit.quarantine").fetchall()
+        }
+    injected = {(bad["file"], bad["line"]) for bad in summary["bad_rows"]}
+    assert injected and injected == quarantined
+
+
+def test_every_raw_row_is_counted_or_quarantined(demo):
+    data_dir, summary, _ = demo
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        for entity, written in summary["rows"].items():
+            loaded = con.execute(f"select count(*) from raw.{entity}").fetchone()[0]
+            assert loaded == written, entity
+            quarantined = con.execute(
+                "select count(*) from audit.quarantine where entity = ?", [entity]
+            ).fetchone()[0]
+            bad = sum(1 for row in summary["bad_rows"] if row["entity"] == entity)
+            assert quarantined == bad, entity
+
+
+def test_published_snapshot_holds_the_contract(demo):
+    data_dir, _, _ = demo
+    if not CONTRACT_CHECK.exists():
+        pytest.skip("shared/tools/contract_check.py is not beside the project")
+    membrana = Path(sys.executable).parent / "membrana"
+    check = subprocess.run([sys.executable, str(CONTRACT_CHECK), str(data_dir), str(membrana)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    assert "contract holds" in check.stdout
+
+
+def test_a_second_run_on_the_same_files_changes_nothing(demo):
+    data_dir, _, _ = demo
+    before = {mart: published_rows(data_dir, mart) for mart in ("funnel_daily", "kpi_monthly", "capacity_plan")}
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        raw_before = con.execute("select count(*) from raw.contacts").fetchone()[0]
+    result = run_membrana("run", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from raw.contacts").fetchone()[0] == raw_before
+    for mart, rows in before.items():
+        key = "date" if mart == "funnel_daily" else "month"
+        assert sorted(published_rows(data_dir, mart), key=lambda r: (r[key], r.get("channel", ""))) == sorted(
+            rows, key=lambda r: (r[key], r.get("channel", ""))), mart
+
+
+def landing_files_in_export_order(data_dir: Path) -> list[Path]:
+    return sorted((data_dir / "landing").rglob("*.csv"), key=lambda p: (p.stem.rsplit("_", 1)[-1], p.name))
+
+
+def test_incremental_runs_give_the_same_marts_as_a_full_rebuild(tmp_path):
+    """Exports arrive week by week (meetings turn from planned to held, deals are won weeks after their
+    lead); the marts built night after night must equal one full rebuild of the same files."""
+    source = tmp_path / "source"
+    generate_company(source, contacts=3000, bad_rows=False)
+    nightly = tmp_path / "nightly"
+    shutil.copytree(source / "config", nightly / "config")
+    files = landing_files_in_export_order(source)
+    cut_points = [len(files) * 2 // 3, len(files) * 5 // 6, len(files)]
+    copied = 0
+    for cut in cut_points:
+        for path in files[copied:cut]:
+            target = nightly / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+        copied = cut
+        result = run_membrana("run", data_dir=nightly)
+        assert result.returncode == 0, result.stderr
+    full = tmp_path / "full"
+    shutil.copytree(source, full)
+    result = run_membrana("run", "--full-refresh", data_dir=full)
+    assert result.returncode == 0, result.stderr
+    for mart, key in (("funnel_daily", "date"), ("kpi_monthly", "month")):
+        incremental = funnel_by_key(published_rows(nightly, mart), key)
+        rebuilt = funnel_by_key(published_rows(full, mart), key)
+        assert incremental == rebuilt, mart
+    expected = reference_funnel_daily(full, DEFAULT_CONFIG_DIR)
+    assert_same_funnel(funnel_by_key(published_rows(nightly, "funnel_daily"), "date"), expected,
+                       FUNNEL_COLUMNS, MONEY_COLUMNS)
+    assert sum(row["revenue"] for row in expected.values()) > Decimal(0)
