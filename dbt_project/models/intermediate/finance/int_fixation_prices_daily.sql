@@ -7,9 +7,12 @@ prices as (
     select
         fixation.channel,
         fixation.effective_from,
-        fixation.cost_per_fixed_lead * fx.rate_to_base as cost_per_fixed_lead
+        {# a price in the base currency needs no rate, even before the first day of data #}
+        fixation.cost_per_fixed_lead
+            * case when fixation.currency_code = {{ base_currency() }} then 1 else fx.rate_to_base end
+            as cost_per_fixed_lead
     from {{ ref('stg_config__fixation_cost') }} as fixation
-    inner join {{ ref('int_fx_rates_daily') }} as fx
+    left join {{ ref('int_fx_rates_daily') }} as fx
         on fixation.currency_code = fx.currency_code
         and fixation.effective_from = fx.date_day
 ),
