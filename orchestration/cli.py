@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         return command_demo(args)
     except KeyboardInterrupt:
         return fail("interrupted")
-    except Exception as error:  # the last guard: one line for the user, the traceback in a log file
+    except Exception as error:  # noqa: BLE001 - the last guard: one line for the user, the traceback in a log file
         log = paths.data_dir() / "membrana-error.log"
         log.write_text(traceback.format_exc())
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]

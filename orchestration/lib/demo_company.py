@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["generate_company", "CHANNELS", "TOUCHES", "CANONICAL_COLUMNS"]
+__all__ = ["CANONICAL_COLUMNS", "CHANNELS", "TOUCHES", "generate_company"]
 
 DEFAULTS_DIR = Path(__file__).resolve().parent.parent / "defaults" / "config"
 DAY = 86_400
@@ -886,7 +886,7 @@ def generate_company(out_dir: Path, *, contacts: int | None = None, years: int =
         raise ValueError("years must be >= 1")
     start, end = period_of(end_date, years)
     days = np.arange(np.datetime64(start), np.datetime64(end) + 1)
-    default_n = int(round(CONTACTS_PER_MONTH * len(days) / 30.4375))
+    default_n = round(CONTACTS_PER_MONTH * len(days) / 30.4375)
     n_total = default_n if contacts is None else int(contacts)
     if n_total < 0:
         raise ValueError("contacts must be >= 0")
@@ -996,7 +996,7 @@ def generate_company(out_dir: Path, *, contacts: int | None = None, years: int =
 
 
 def _write_config(cfg: Path, start: date, scale: float) -> None:
-    units = max(1, int(round(10 * scale)))
+    units = max(1, round(10 * scale))
     fixed = int(round(1_650_000 * units / 10, -3))
     capacity = [CAPACITY_COLUMNS,
                 [start.isoformat(), str(units), "2", "8", "22", "1.5", "6", "0.7", str(fixed), "2800", "0.45",

@@ -13,7 +13,7 @@ MEMBRANA = Path(sys.executable).parent / "membrana"
 
 def run_membrana(*args, data_dir: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(MEMBRANA), *map(str, args)], capture_output=True, text=True, timeout=600,
+        [str(MEMBRANA), *map(str, args)], capture_output=True, text=True, timeout=600, check=False,
         env={"PATH": str(Path(sys.executable).parent), "MEMBRANA_DATA_DIR": str(data_dir), "HOME": str(data_dir)},
     )
 

@@ -150,7 +150,7 @@ def test_a_zero_denominator_gives_null(marts):
 
 
 def test_a_failed_load_publishes_nothing_new(marts, tmp_path):
-    data_dir, funnel, _ = marts
+    data_dir, _, _ = marts
     snapshot = data_dir / "published" / "marts.duckdb"
     before = snapshot.read_bytes()
     broken = data_dir / "landing" / "deals" / "deals_2.csv"
