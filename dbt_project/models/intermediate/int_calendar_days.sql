@@ -12,6 +12,8 @@ bounds as (
         union all select min(booked_date) from {{ ref('stg_crm__meetings') }}
         union all select max(scheduled_date) from {{ ref('stg_crm__meetings') }}
         union all select max(booked_date) from {{ ref('stg_crm__meetings') }}
+        union all select min(scheduled_date) from {{ ref('stg_crm__meetings') }}
+        union all select min(closed_date) from {{ ref('stg_crm__deals') }}
         union all select max(closed_date) from {{ ref('stg_crm__deals') }}
         union all select min(spend_date) from {{ ref('stg_marketing__ad_spend') }}
         union all select max(spend_date) from {{ ref('stg_marketing__ad_spend') }}
