@@ -756,7 +756,7 @@ def _costs_month(seed: int, mi: int, m_first: date, scale: float) -> pa.Table:
 # bad rows
 # --------------------------------------------------------------------------------------------------
 
-# (entity, what is wrong, the RULES_DRAFT.md rule it breaks)
+# (entity, what is wrong, the docs/row_rules.md rule it breaks)
 BAD_ROW_KINDS = [
     ("contacts", "received_at '{v}' is not a timestamp (dd.mm.yyyy hh:mm)", "received_at unparseable"),
     ("contacts", "source is empty", "source empty"),
@@ -876,7 +876,7 @@ def generate_company(out_dir: Path, *, contacts: int | None = None, years: int =
 
     ``contacts=None`` -> about 2,000 contacts a month; ``contacts=N`` -> exactly N distinct contacts, with
     money, capacity and fixed costs scaled in proportion.  ``bad_rows=True`` inserts a dozen rows that each
-    break exactly one rule of RULES_DRAFT.md (listed in the summary with file and 1-based line number,
+    break exactly one rule of docs/row_rules.md (listed in the summary with file and 1-based line number,
     line 1 = header); they are extra rows, the valid rows are identical to ``bad_rows=False``.
     ``copy_channel_config`` copies the shipped ``channels.csv`` and ``channel_rules.csv`` into
     ``out_dir/config`` so that the folder is self-contained (the reference scripts read them from there).

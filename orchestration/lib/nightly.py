@@ -67,4 +67,5 @@ def dbt_failure() -> str:
     name = first["unique_id"].split(".")[2]
     message = (first.get("message") or "").strip().splitlines()
     more = f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""
-    return f"{what} {name} {first['status']}ed: {message[0] if message else ''}{more}".replace("erored", "errored")
+    outcome = {"error": "errored", "fail": "failed"}[first["status"]]
+    return f"{what} {name} {outcome}: {message[0] if message else ''}{more}"

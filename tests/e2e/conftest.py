@@ -6,7 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import pytest
 
 MEMBRANA = Path(sys.executable).parent / "membrana"
 
@@ -18,10 +17,12 @@ def run_membrana(*args, data_dir: Path) -> subprocess.CompletedProcess:
     )
 
 
-def published_rows(data_dir: Path, mart: str) -> list[dict]:
+def published_rows(data_dir: Path, table: str) -> list[dict]:
+    """Rows of a published table: a mart by name (`kpi_monthly`) or a schema-qualified one (`audit.quarantine`)."""
+    qualified = table if "." in table else f"marts.{table}"
     with duckdb.connect() as con:
         con.execute(f"attach '{data_dir / 'published' / 'marts.duckdb'}' as snapshot (read_only)")
-        cursor = con.execute(f"select * from snapshot.marts.{mart}")
+        cursor = con.execute(f"select * from snapshot.{qualified}")
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -43,7 +44,3 @@ def assert_same_funnel(actual: dict, expected: dict, columns, money_columns) -> 
             else:
                 assert got == want, (key, column, got, want)
 
-
-@pytest.fixture(scope="session")
-def membrana_run():
-    return run_membrana

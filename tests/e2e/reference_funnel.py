@@ -1,6 +1,6 @@
 """An independent, plain-Python computation of marts.funnel_daily and marts.kpi_monthly.
 
-It follows CONTRACT.md and RULES_DRAFT.md line by line and shares no code with orchestration/ or the
+It follows CONTRACT.md and docs/row_rules.md line by line and shares no code with orchestration/ or the
 dbt project (csv, decimal and datetime only; no pandas, no DuckDB, no SQL), so that the end-to-end
 test compares two implementations of the contract rather than one implementation with itself.
 

@@ -121,16 +121,10 @@ def test_unmatched_sources_and_leadless_deals_are_unknown(marts):
 
 def test_rows_that_break_a_rule_are_quarantined_not_counted(marts):
     data_dir, funnel, _ = marts
-    import duckdb
-
-    with duckdb.connect() as con:
-        con.execute(f"attach '{data_dir / 'published' / 'marts.duckdb'}' as snapshot (read_only)")
-        reasons = {
-            (Path(file).name, line): reason
-            for file, line, reason in con.execute(
-                "select source_file, line_number, reason from snapshot.audit.quarantine"
-            ).fetchall()
-        }
+    reasons = {
+        (Path(row["source_file"]).name, row["line_number"]): row["reason"]
+        for row in published_rows(data_dir, "audit.quarantine")
+    }
     assert reasons == {
         ("contacts_1.csv", 4): "received_at is not a timestamp",
         ("deals_1.csv", 4): "no exchange rate for EUR on or before 2026-01-09",

@@ -65,12 +65,9 @@ def test_kpi_monthly_matches_the_independent_computation(demo):
 
 def test_every_injected_bad_row_is_in_quarantine_with_its_line(demo):
     data_dir, summary, _ = demo
-    with duckdb.connect() as con:
-        con.execute(f"attach '{data_dir / 'published' / 'marts.duckdb'}' as snapshot (read_only)")
-        quarantined = {
-            (Path(file).name, line)
-            for file, line in con.execute("select source_file, line_number from snapshot.audit.quarantine").fetchall()
-        }
+    quarantined = {
+        (Path(row["source_file"]).name, row["line_number"]) for row in published_rows(data_dir, "audit.quarantine")
+    }
     injected = {(bad["file"], bad["line"]) for bad in summary["bad_rows"]}
     assert injected and injected == quarantined
 

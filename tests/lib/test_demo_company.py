@@ -63,7 +63,7 @@ def no_rate(cur: str, day: str) -> str:
             f"fx.cur = upper(trim({cur})) AND fx.d <= CAST({ts(day)} AS DATE)))")
 
 
-# RULES_DRAFT.md, one SQL condition (true = broken) per rule
+# docs/row_rules.md, one SQL condition (true = broken) per rule
 RULES = {
     "contacts": {
         "contact_id empty": "contact_id = ''", "received_at": f"{ts('received_at')} IS NULL",

@@ -10,13 +10,7 @@ capacity as (
 flows as (
     select
         month,
-        sum(incoming_contacts) as incoming_contacts,
-        sum(fixed_leads) as fixed_leads,
-        sum(meetings_booked) as meetings_booked,
-        sum(meetings_held) as meetings_held,
-        sum(no_shows) as no_shows,
-        sum(deals_won) as deals_won,
-        sum(revenue) as revenue
+        {{ sum_each(funnel_counts() + ['revenue']) }}
     from {{ ref('kpi_monthly') }}
     group by month
 ),

@@ -22,15 +22,7 @@ daily as (
     select
         event_date,
         channel,
-        sum(incoming_contacts) as incoming_contacts,
-        sum(fixed_leads) as fixed_leads,
-        sum(meetings_booked) as meetings_booked,
-        sum(meetings_held) as meetings_held,
-        sum(no_shows) as no_shows,
-        sum(deals_won) as deals_won,
-        sum(revenue) as revenue,
-        sum(ad_spend) as ad_spend,
-        sum(other_costs) as other_costs
+        {{ sum_each(funnel_counts() + funnel_money()) }}
     from events
     group by event_date, channel
 ),

@@ -6,17 +6,7 @@ monthly as (
     select
         cast({{ dbt.date_trunc('month', 'date') }} as date) as month,
         channel,
-        sum(incoming_contacts) as incoming_contacts,
-        sum(fixed_leads) as fixed_leads,
-        sum(meetings_booked) as meetings_booked,
-        sum(meetings_held) as meetings_held,
-        sum(no_shows) as no_shows,
-        sum(deals_won) as deals_won,
-        sum(revenue) as revenue,
-        sum(ad_spend) as ad_spend,
-        sum(other_costs) as other_costs,
-        sum(fixation_cost) as fixation_cost,
-        sum(acquisition_cost) as acquisition_cost
+        {{ sum_each(funnel_counts() + funnel_money() + ['fixation_cost', 'acquisition_cost']) }}
     from {{ ref('funnel_daily') }}
     group by 1, 2
 ),

@@ -7,15 +7,7 @@ with
 
 funnel_totals as (
     select
-        sum(incoming_contacts) as incoming_contacts,
-        sum(fixed_leads) as fixed_leads,
-        sum(meetings_booked) as meetings_booked,
-        sum(meetings_held) as meetings_held,
-        sum(no_shows) as no_shows,
-        sum(deals_won) as deals_won,
-        sum(revenue) as revenue,
-        sum(ad_spend) as ad_spend,
-        sum(other_costs) as other_costs
+        {{ sum_each(funnel_counts() + funnel_money()) }}
     from {{ ref('funnel_daily') }}
 ),
 
@@ -46,8 +38,7 @@ staged_totals as (
 ),
 
 compared as (
-    {% for measure in ['incoming_contacts', 'fixed_leads', 'meetings_booked', 'meetings_held',
-                       'no_shows', 'deals_won'] %}
+    {% for measure in funnel_counts() %}
     select '{{ measure }}' as measure,
         cast(funnel_totals.{{ measure }} as {{ dbt.type_numeric() }}) as in_funnel_daily,
         cast(staged_totals.{{ measure }} as {{ dbt.type_numeric() }}) as in_staging,
@@ -55,7 +46,7 @@ compared as (
     from funnel_totals cross join staged_totals
     union all
     {% endfor %}
-    {% for measure in ['revenue', 'ad_spend', 'other_costs'] %}
+    {% for measure in funnel_money() %}
     select '{{ measure }}',
         cast(funnel_totals.{{ measure }} as {{ dbt.type_numeric() }}),
         cast(staged_totals.{{ measure }} as {{ dbt.type_numeric() }}),

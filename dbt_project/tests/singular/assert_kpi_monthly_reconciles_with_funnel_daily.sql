@@ -1,18 +1,12 @@
 {# kpi_monthly is funnel_daily summed by month and channel: each month's totals must agree exactly
    (same decimals, no rounding). Returns the months and measures that differ. #}
+{% set measures = funnel_counts() + ['revenue', 'acquisition_cost'] %}
 with
 
 daily as (
     select
         cast({{ dbt.date_trunc('month', 'date') }} as date) as month,
-        sum(incoming_contacts) as incoming_contacts,
-        sum(fixed_leads) as fixed_leads,
-        sum(meetings_booked) as meetings_booked,
-        sum(meetings_held) as meetings_held,
-        sum(no_shows) as no_shows,
-        sum(deals_won) as deals_won,
-        sum(revenue) as revenue,
-        sum(acquisition_cost) as acquisition_cost
+        {{ sum_each(measures) }}
     from {{ ref('funnel_daily') }}
     group by 1
 ),
@@ -20,14 +14,7 @@ daily as (
 monthly as (
     select
         month,
-        sum(incoming_contacts) as incoming_contacts,
-        sum(fixed_leads) as fixed_leads,
-        sum(meetings_booked) as meetings_booked,
-        sum(meetings_held) as meetings_held,
-        sum(no_shows) as no_shows,
-        sum(deals_won) as deals_won,
-        sum(revenue) as revenue,
-        sum(acquisition_cost) as acquisition_cost
+        {{ sum_each(measures) }}
     from {{ ref('kpi_monthly') }}
     group by month
 )
@@ -44,7 +31,6 @@ from daily
 full outer join monthly on daily.month = monthly.month
 where daily.month is null
     or monthly.month is null
-    {% for measure in ['incoming_contacts', 'fixed_leads', 'meetings_booked', 'meetings_held',
-                       'no_shows', 'deals_won', 'revenue', 'acquisition_cost'] %}
+    {% for measure in measures %}
     or daily.{{ measure }} <> monthly.{{ measure }}
     {% endfor %}

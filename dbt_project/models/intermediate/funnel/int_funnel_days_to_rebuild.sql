@@ -3,7 +3,7 @@
    contact can change its lead's channel; a meeting or deal moves with its lead). A new exchange rate
    changes every day from its own on. Only used by incremental runs of funnel_daily; the orchestrator
    runs a full refresh when config changed or a loaded file was replaced. #}
-{%- set loaded_after = "cast('" ~ var('loaded_after', '1900-01-01') ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
+{%- set loaded_after = "cast('" ~ (var('loaded_after') or '1900-01-01') ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
 with
 
 contact_versions as (select * from {{ ref('base_crm__contacts') }}),
