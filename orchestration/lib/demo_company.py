@@ -150,6 +150,9 @@ _NC_SHARE = 0.08          # leads with no tracked contact
 _DEAL_IF_HELD = 0.90      # held meeting -> a deal (quote) is created
 _LATE_WIN = 0.04          # won deals closed about a month later
 _NO_LEAD_DEALS = 0.03     # deals created by managers for returning clients, no lead
+_RETURNING_SHARE = 0.08   # primary contacts from a client already known: a new lead of an old client
+_RETURNING_BUYER = 0.60   # ... of which a past buyer ordering again (the rest: an earlier lead coming back)
+_KNOWN_CLIENTS_KEPT = 200_000  # the most recent known clients a returning contact is drawn from
 _USD_B2B = 0.30           # share of facility-management (B2B partner) deals invoiced in USD
 _USD_RUB0 = 92.0
 
@@ -287,6 +290,8 @@ class _Ctx:
         self.next = {"contact": 1, "lead": 1, "meeting": 1, "deal": 1, "client": 1}
         self.won_pool_ck = np.zeros(0, dtype=np.int64)
         self.won_pool_kind = np.zeros(0, dtype=np.int64)
+        self.buyers = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))     # (client, key kind)
+        self.prospects = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         self.records = {"contacts": 0, "leads": 0, "meetings": 0, "deals": 0}
 
     def take(self, kind: str, n: int) -> np.ndarray:
@@ -327,6 +332,7 @@ def _gen_cohort(ctx: _Ctx, mi: int, m_first: date, m_last: date, day_counts: np.
         n_rep = 0
         P = _primaries(ctx, rng, m0 + slots[perm] * DAY, month)
     day_p = day_counts / n if n else np.full(ndays, 1.0 / ndays)
+    _return_known_clients(ctx, np.random.default_rng([ctx.seed, 3, mi]), P)
 
     # ---------------- leads ----------------
     lc = np.flatnonzero(P["fixed"] & (P["lead_t"] <= T))          # contacts that became leads
@@ -509,6 +515,8 @@ def _gen_cohort(ctx: _Ctx, mi: int, m_first: date, m_last: date, day_counts: np.
     })
     wpool = cl[D_won[cl]]
     ctx.won_pool_ck, ctx.won_pool_kind = D_ck[wpool], D_kind[wpool]
+    ctx.buyers = _remember(ctx.buyers, D_ck[wpool], D_kind[wpool])
+    ctx.prospects = _remember(ctx.prospects, ck, ckind)
 
     # ---------------- lead status history ----------------
     # v1: meeting booked, or given up (lost / junk) when no meeting was ever booked
@@ -545,6 +553,24 @@ def _gen_cohort(ctx: _Ctx, mi: int, m_first: date, m_last: date, day_counts: np.
     ctx.records["meetings"] += nM
     ctx.records["deals"] += nD
     return {"contacts": contacts, "leads": leads, "meetings": meetings, "deals": deals}
+
+
+def _return_known_clients(ctx: _Ctx, rng, primaries: dict) -> None:
+    """Give a share of the month's primary contacts the key of a client seen in an earlier month, so that
+    clients buy again and come back through other channels (own random stream: the rest stays as it was)."""
+    n = len(primaries["ck"])
+    back = np.flatnonzero(rng.random(n) < _RETURNING_SHARE)
+    from_buyers = rng.random(len(back)) < _RETURNING_BUYER
+    for pool, chosen in ((ctx.buyers, back[from_buyers]), (ctx.prospects, back[~from_buyers])):
+        if len(pool[0]) and len(chosen):
+            pick = rng.integers(0, len(pool[0]), size=len(chosen))
+            primaries["ck"][chosen], primaries["ckind"][chosen] = pool[0][pick], pool[1][pick]
+
+
+def _remember(pool: tuple[np.ndarray, np.ndarray], ck: np.ndarray, ckind: np.ndarray):
+    """Append clients to a pool of known ones, keeping only the most recent (bounded memory)."""
+    return (np.concatenate([pool[0], ck])[-_KNOWN_CLIENTS_KEPT:],
+            np.concatenate([pool[1], ckind])[-_KNOWN_CLIENTS_KEPT:])
 
 
 def _versions(cols: dict) -> dict:

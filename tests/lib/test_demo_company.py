@@ -376,6 +376,21 @@ def test_company_story(clean):
     assert len(contacts) > len(leads) > len(meetings) > (meetings["status"] == "held").sum() > len(won)
 
 
+def test_clients_come_back_buy_again_and_switch_channels(clean):
+    out, _ = clean
+    con = duckdb.connect()
+    leads = latest(read_entity(out, "leads"), "lead_id")
+    con.register("l", leads)
+    leads = _channel(con, "l")
+    deals = latest(read_entity(out, "deals"), "deal_id")
+    per_client = leads.groupby("client_key").agg(leads=("lead_id", "size"), channels=("channel", "nunique"))
+    returning = (per_client["leads"] > 1).mean()
+    assert 0.03 < returning < 0.15                        # ~8 % of primaries are known clients
+    assert (per_client["channels"] > 1).sum() > 50        # some came back through another channel
+    won_per_client = deals[deals["status"] == "won"].groupby("client_key").size()
+    assert (won_per_client > 1).sum() > 60                # repeat purchases, not only no-lead deals
+
+
 def test_seasonality_and_weekdays(clean):
     out, _ = clean
     c = read_entity(out, "contacts").drop_duplicates("contact_id")
