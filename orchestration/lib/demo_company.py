@@ -158,8 +158,12 @@ _USD_RUB0 = 92.0
 
 OPERATORS = 6
 _OPERATOR_P = np.array([0.22, 0.20, 0.18, 0.16, 0.14, 0.10])
+# people differ: an operator's skill scales the booking rate of the leads they fix, a manager's the
+# closing rate of the meetings they hold (the membranes by person have something to rank)
+_OPERATOR_SKILL = np.array([1.10, 1.00, 0.95, 1.05, 0.80, 0.90])
 MANAGERS = 4
 _MANAGER_P = np.array([0.30, 0.27, 0.23, 0.20])
+_MANAGER_SKILL = np.array([1.12, 1.00, 0.85, 0.95])
 
 LEAD_STATUSES = ["new", "meeting_booked", "won", "lost", "junk"]
 MEETING_STATUSES = ["planned", "held", "no_show", "cancelled", "rescheduled"]
@@ -400,7 +404,7 @@ def _gen_cohort(ctx: _Ctx, mi: int, m_first: date, m_last: date, day_counts: np.
     })
 
     # ---------------- meetings ----------------
-    booked = rng.random(nL) < _BOOK[l_ch]
+    booked = rng.random(nL) < _BOOK[l_ch] * _OPERATOR_SKILL[operator]
     booked_at = created + np.clip(_lognorm(rng, 40 * 60, 1.3, nL), 120, 3 * DAY).astype(np.int64)
     b = np.flatnonzero(booked & (booked_at <= T))             # leads with a first meeting
 
@@ -461,7 +465,7 @@ def _gen_cohort(ctx: _Ctx, mi: int, m_first: date, m_last: date, day_counts: np.
     dl = held[has_deal & (d_created <= T)]                 # lead positions with a deal
     d_created = d_created[has_deal & (d_created <= T)]
     k = len(dl)
-    won = rng.random(k) < np.minimum(0.95, _CLOSE[l_ch[dl]] / _DEAL_IF_HELD)
+    won = rng.random(k) < np.minimum(0.95, _CLOSE[l_ch[dl]] * _MANAGER_SKILL[manager[dl]] / _DEAL_IF_HELD)
     late = rng.random(k) < _LATE_WIN
     dur = np.where(won, np.where(late, _uniform(rng, 25 * DAY, 40 * DAY, k),
                                  np.clip(_lognorm(rng, 2.5 * DAY, 0.7, k), 0.3 * DAY, 12 * DAY)),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-PUBLIC_MARTS = ("funnel_daily", "kpi_monthly", "capacity_plan")
+PUBLIC_MARTS = ("funnel_daily", "kpi_monthly", "capacity_plan", "membranes_by_employee")
 AUDIT_TABLES = ("quarantine",)
 
 
