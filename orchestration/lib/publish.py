@@ -13,7 +13,9 @@ from pathlib import Path
 
 import duckdb
 
-PUBLIC_MARTS = ("funnel_daily", "kpi_monthly", "capacity_plan", "membranes_by_employee")
+PUBLIC_MARTS = (
+    "funnel_daily", "kpi_monthly", "capacity_plan", "capacity_plan_by_channel", "membranes_by_employee",
+)
 AUDIT_TABLES = ("quarantine",)
 
 

@@ -1,6 +1,7 @@
 {# One row per month: what production can do, how loaded it was, and the flows and staff the month
    needs to fill capacity at the month's own measured rates ("sell no less than we can produce").
-   The formulas are those of the planner (`membrana plan`, CONTRACT.md). #}
+   The formulas are those of the planner (`membrana plan`, CONTRACT.md). Then the cost of a job at the
+   target load, the margin per deal and the month's operating profit. #}
 with
 
 capacity as (
@@ -10,7 +11,7 @@ capacity as (
 flows as (
     select
         month,
-        {{ sum_each(funnel_counts() + ['revenue']) }}
+        {{ sum_each(funnel_counts() + ['revenue', 'acquisition_cost']) }}
     from {{ ref('kpi_monthly') }}
     group by month
 ),
@@ -44,6 +45,9 @@ measured as (
         capacity.meeting_hours,
         capacity.call_minutes,
         capacity.target_load,
+        capacity.fixed_costs_per_month,
+        capacity.variable_cost_per_job,
+        capacity.gross_margin,
         capacity.production_units * capacity.jobs_per_unit_per_shift * capacity.working_days_per_month
             as capacity_jobs,
         coalesce(flows.incoming_contacts, 0) as incoming_contacts,
@@ -52,6 +56,7 @@ measured as (
         coalesce(flows.no_shows, 0) as no_shows,
         coalesce(flows.deals_won, 0) as deals_won,
         coalesce(flows.revenue, 0) as revenue,
+        coalesce(flows.acquisition_cost, 0) as acquisition_cost,
         {{ safe_divide('flows.meetings_booked', 'flows.incoming_contacts') }} as booking_rate,
         {{ safe_divide('flows.no_shows', 'flows.meetings_booked') }} as no_show_rate,
         {{ safe_divide('flows.deals_won', 'flows.meetings_held') }} as closing_rate,
@@ -82,7 +87,7 @@ required_meetings as (
     from required_flows
 ),
 
-final as (
+staffed as (
     select
         required_meetings.*,
         {{ safe_divide('required_meetings_booked', 'booking_rate') }} as required_contacts,
@@ -92,6 +97,29 @@ final as (
                        'working_days_per_month * (shift_hours / (call_minutes / 60.0))') }} as required_operators,
         deals_won < capacity_jobs as is_selling_below_capacity
     from required_meetings
+),
+
+{# cost at target load: the fixed costs spread over the jobs production does at its target load #}
+unit_costs as (
+    select
+        staffed.*,
+        {{ safe_divide('fixed_costs_per_month', 'target_load * capacity_jobs') }} + variable_cost_per_job
+            as production_unit_cost,
+        {{ safe_divide('acquisition_cost', 'deals_won') }} as acquisition_cost_per_deal,
+        {{ safe_divide('revenue', 'deals_won') }} as average_check
+    from staffed
+),
+
+final as (
+    select
+        unit_costs.*,
+        operators_active - required_operators as operators_active_minus_required,
+        managers_active - required_managers as managers_active_minus_required,
+        production_unit_cost + acquisition_cost_per_deal as full_unit_cost,
+        average_check - (production_unit_cost + acquisition_cost_per_deal) as margin_per_deal,
+        cast(revenue * gross_margin - acquisition_cost - fixed_costs_per_month as {{ dbt.type_numeric() }})
+            as operating_profit
+    from unit_costs
 )
 
 select * from final
