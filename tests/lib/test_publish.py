@@ -3,9 +3,9 @@
 import duckdb
 import pytest
 
-from orchestration.lib.publish import publish_marts
+from orchestration.lib.publish import PUBLIC_MARTS, publish_marts
 
-MARTS = ("funnel_daily", "kpi_monthly", "capacity_plan")
+MARTS = PUBLIC_MARTS
 
 
 def build_warehouse(path, version: int) -> None:
