@@ -161,9 +161,11 @@ _OPERATOR_P = np.array([0.22, 0.20, 0.18, 0.16, 0.14, 0.10])
 # people differ: an operator's skill scales the booking rate of the leads they fix, a manager's the
 # closing rate of the meetings they hold (the membranes by person have something to rank)
 _OPERATOR_SKILL = np.array([1.10, 1.00, 0.95, 1.05, 0.80, 0.90])
+_OPERATOR_SKILL = _OPERATOR_SKILL / (_OPERATOR_SKILL @ _OPERATOR_P)   # the company's rates stay as set
 MANAGERS = 4
 _MANAGER_P = np.array([0.30, 0.27, 0.23, 0.20])
 _MANAGER_SKILL = np.array([1.12, 1.00, 0.85, 0.95])
+_MANAGER_SKILL = _MANAGER_SKILL / (_MANAGER_SKILL @ _MANAGER_P)
 
 LEAD_STATUSES = ["new", "meeting_booked", "won", "lost", "junk"]
 MEETING_STATUSES = ["planned", "held", "no_show", "cancelled", "rescheduled"]
