@@ -4,6 +4,8 @@ Every value lands as text (typing and validation happen in dbt staging, so a bad
 quarantine row with its reason instead of a failed load). Each row keeps its file, line and load time.
 `audit.load_manifest` remembers each file's size, mtime and hash: a file already loaded is skipped,
 a changed file under the same name replaces the rows it loaded before.
+Files of landing/<entity>/ are canonical; files of landing/<source>/ go through the source's mapping
+(orchestration/lib/adapters.py, docs/adapters.md).
 """
 
 import csv
@@ -15,6 +17,14 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.adapters import (
+    Mapping,
+    MappingError,
+    canonical_mapping,
+    insert_mapped,
+    readable,
+    source_mappings,
+)
 from orchestration.lib.entities import CONFIG_FILES, ENTITIES
 
 
@@ -44,6 +54,8 @@ class FileLoad:
     path: str
     status: str  # loaded | replaced | unchanged
     rows: int
+    # said once, when the file is loaded: extra columns kept, mapped columns absent, totals rows skipped
+    notes: tuple[str, ...] = ()
 
 
 def file_suffix(path: Path) -> str:
@@ -57,9 +69,9 @@ def landing_files(entity_dir: Path) -> list[Path]:
         return []
     files = sorted(p for p in entity_dir.iterdir() if p.is_file() and not p.name.startswith("."))
     for path in files:
-        if not file_suffix(path):
+        if not readable(path):
             raise LandingError(
-                f"{path}: unsupported file type; landing files must be one of {', '.join(READERS)}"
+                f"{path}: unsupported file type; landing files must be one of {', '.join(READERS)}, .xlsx"
             )
     return files
 
@@ -83,6 +95,8 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
             f"create table if not exists raw.{entity.name} "
             f"({columns}, source_file varchar, source_line bigint, loaded_at timestamp)"
         )
+        # export columns no canonical column uses, as a JSON object (added here for older warehouses too)
+        con.execute(f"alter table raw.{entity.name} add column if not exists extra_columns varchar")
 
 
 def file_hash(path: Path) -> str:
@@ -126,40 +140,29 @@ def reader_sql(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[st
         raise LandingError(f"{path}: cannot be read ({first_line})") from None
 
 
-def load_file(con, entity_name: str, path: Path, loaded_at: datetime) -> int:
-    """Appends one file's rows to raw.<entity>; returns how many. Runs inside the caller's transaction."""
-    entity = ENTITIES[entity_name]
-    reader, columns = reader_sql(con, path)
-    present = {name.strip().lower(): name for name in columns}
-    missing = [column for column in entity.required if column not in present]
-    if missing:
-        raise LandingError(
-            f"{path}: required column {', '.join(missing)} missing from the header "
-            f"(a {entity_name} file needs {', '.join(entity.required)})"
-        )
-    select_list = ", ".join(
-        f'cast("{present[column]}" as varchar)' if column in present else "cast(null as varchar)"
-        for column in entity.columns
-    )
-    first_line = FIRST_DATA_LINE.get(file_suffix(path), 1)
+def load_file(con, entity_name: str, path: Path, loaded_at: datetime, mapping: Mapping | None = None) -> FileLoad:
+    """Appends one file's rows to raw.<entity> (through the source's mapping, if any); returns what happened.
+    Runs inside the caller's transaction."""
     try:
-        inserted = con.execute(
-            f"""
-            insert into raw.{entity_name}
-            select {select_list}, ? as source_file, row_number() over () + {first_line - 1} as source_line,
-                ? as loaded_at
-            from {reader}
-            """,
-            [str(path), loaded_at],
-        ).fetchone()[0]
-    except duckdb.Error as error:
-        first_error_line = str(error).strip().splitlines()[0]
-        raise LandingError(f"{path}: cannot be read ({first_error_line})") from None
-    return inserted
+        mapped = insert_mapped(con, mapping or canonical_mapping(entity_name), path, loaded_at)
+    except MappingError as error:
+        raise LandingError(str(error)) from None
+    notes = []
+    if mapped.extra_columns:
+        notes.append(f"{path}: extra columns kept in raw.{entity_name}.extra_columns, not used: "
+                     f"{', '.join(mapped.extra_columns)}")
+    if mapped.absent_columns:
+        notes.append(f"{path}: mapped columns absent from the header, loaded empty: {', '.join(mapped.absent_columns)}")
+    if mapped.totals_rows_skipped:
+        notes.append(f"{path}: {mapped.totals_rows_skipped} totals row(s) not counted")
+    return FileLoad(entity_name, str(path), "loaded", mapped.rows, tuple(notes))
 
 
-def load_entity(con, entity_name: str, entity_dir: Path, loaded_at: datetime) -> list[FileLoad]:
-    """Loads every new or changed file of one entity; each file is its own transaction."""
+def load_entity(
+    con, entity_name: str, entity_dir: Path, loaded_at: datetime, mapping: Mapping | None = None
+) -> list[FileLoad]:
+    """Loads every new or changed file of one entity's folder (or of a mapped source's folder, through its
+    mapping); each file is its own transaction."""
     ensure_schemas(con)
     results = []
     for path in landing_files(entity_dir):
@@ -183,17 +186,32 @@ def load_entity(con, entity_name: str, entity_dir: Path, loaded_at: datetime) ->
                 con.execute("delete from audit.load_manifest where file_path = ?", [str(path)])
                 # Rows that were counted before are gone: the next build must start from scratch.
                 con.execute("insert or replace into audit.build_state values ('needs_full_refresh', 'true')")
-            rows = load_file(con, entity_name, path, loaded_at)
+            load = load_file(con, entity_name, path, loaded_at, mapping)
             con.execute(
                 "insert into audit.load_manifest values (?, ?, ?, ?, ?, ?, ?)",
-                [entity_name, str(path), stat.st_size, stat.st_mtime, digest, rows, loaded_at],
+                [entity_name, str(path), stat.st_size, stat.st_mtime, digest, load.rows, loaded_at],
             )
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
             raise
-        results.append(FileLoad(entity_name, str(path), "replaced" if known else "loaded", rows))
+        results.append(FileLoad(entity_name, str(path), "replaced" if known else "loaded", load.rows, load.notes))
     return results
+
+
+def load_entity_and_sources(
+    con, entity_name: str, landing_dir: Path, config_dir: Path, loaded_at: datetime
+) -> list[FileLoad]:
+    """landing/<entity>/ and every landing/<source>/ whose mapping (config/mappings/<source>.yml) feeds it."""
+    try:
+        sources = source_mappings(landing_dir, config_dir)
+    except MappingError as error:
+        raise LandingError(str(error)) from None
+    loads = load_entity(con, entity_name, landing_dir / entity_name, loaded_at)
+    for mapping, folder in sources:
+        if mapping.entity == entity_name:
+            loads += load_entity(con, entity_name, folder, loaded_at, mapping)
+    return loads
 
 
 OPTIONAL_CONFIG_COLUMNS = {"channels": ("flow",)}

@@ -9,7 +9,7 @@ import duckdb
 
 from orchestration.lib import paths
 from orchestration.lib.entities import CONFIG_FILES, ENTITIES
-from orchestration.lib.landing import load_config, load_entity
+from orchestration.lib.landing import load_config, load_entity_and_sources
 
 
 def make_raw_asset(entity_name: str) -> dg.AssetsDefinition:
@@ -18,7 +18,8 @@ def make_raw_asset(entity_name: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", entity_name],
         group_name="ingest",
-        description=f"{entity.description} Every file of landing/{entity_name}/ loaded as text, with its file, "
+        description=f"{entity.description} Every file of landing/{entity_name}/, and of each landing/<source>/ "
+        f"whose config/mappings/<source>.yml maps it onto {entity_name}, loaded as text, with its file, "
         "line and load time; files already loaded are skipped.",
         owners=["team:data"],
         kinds={"duckdb"},
@@ -26,11 +27,13 @@ def make_raw_asset(entity_name: str) -> dg.AssetsDefinition:
     def raw_entity(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         loaded_at = datetime.now()
         with duckdb.connect(str(paths.warehouse_path())) as con:
-            loads = load_entity(con, entity_name, paths.landing_dir() / entity_name, loaded_at)
+            loads = load_entity_and_sources(con, entity_name, paths.landing_dir(), paths.config_dir(), loaded_at)
             total_rows = con.execute(f"select count(*) from raw.{entity_name}").fetchone()[0]
         new = [load for load in loads if load.status != "unchanged"]
         for load in new:
             context.log.info(f"{load.status} {load.path}: {load.rows} rows")
+            for note in load.notes:
+                context.log.warning(note)
         return dg.MaterializeResult(
             metadata={
                 "files_in_landing": len(loads),
