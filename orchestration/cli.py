@@ -1,4 +1,5 @@
-"""The `membrana` command: run the nightly job, plan capacity, write demo data.
+"""The `membrana` command: run the nightly job, plan capacity, report status, render the dashboard,
+export marts, serve the dbt docs, write demo data.
 
 Every failure a user can cause ends in one line on stderr and a non-zero exit code, never a traceback.
 """
@@ -6,15 +7,24 @@ Every failure a user can cause ends in one line on stderr and a non-zero exit co
 import argparse
 import json
 import logging
+import subprocess
 import sys
 import time
 import traceback
+from datetime import date, datetime
 from pathlib import Path
 
 from orchestration.lib import paths
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_NOT_PUBLISHED = 3
+
+EXIT_CODES = """exit codes (every command):
+  0  done (status: the last run succeeded and a snapshot is published)
+  1  failed: the run or a step failed (status: the last run failed; the previous snapshot stays published)
+  2  bad input: a wrong flag or value, a data folder that does not exist
+  3  nothing published yet (status, dashboard, export): run `membrana run` first"""
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> int:
@@ -26,16 +36,109 @@ def command_run(args: argparse.Namespace) -> int:
     paths.use_data_dir(args.data_dir or paths.data_dir())
     if not paths.data_dir().is_dir():
         return fail(f"data folder {paths.data_dir()} does not exist (set MEMBRANA_DATA_DIR)", EXIT_BAD_INPUT)
-    started = time.monotonic()
+    started_at, started = datetime.now(), time.monotonic()
     from orchestration.lib.nightly import run_nightly_job  # heavy imports only when needed
+    from orchestration.lib.status import write_last_run
 
-    outcome = run_nightly_job(full_refresh=args.full_refresh)
+    outcome = run_with_progress(run_nightly_job, full_refresh=args.full_refresh)
+    seconds = time.monotonic() - started
+    write_last_run(paths.data_dir() / "logs", started_at, seconds, outcome.success, outcome.reason, last_dbt_results())
     if not outcome.success:
         return fail(f"nightly run failed: {outcome.reason}")
     from orchestration.lib.summary import kpi_summary
 
-    print(kpi_summary(paths.published_dir(), seconds=time.monotonic() - started))
+    print(kpi_summary(paths.published_dir(), seconds=seconds))
+    dashboard = paths.published_dir() / "dashboard.html"
+    if dashboard.exists():
+        print(f"Dashboard: {dashboard}")
     return 0
+
+
+def run_with_progress(run_nightly_job, full_refresh: bool):
+    from orchestration.lib.progress import RunProgress, progress_wanted
+
+    if not progress_wanted():
+        return run_nightly_job(full_refresh=full_refresh)
+    from orchestration.definitions import defs
+
+    with RunProgress(total_assets=len(defs.resolve_all_asset_keys())) as progress:
+        return run_nightly_job(full_refresh=full_refresh, listener=progress.on_event)
+
+
+def last_dbt_results() -> dict | None:
+    """Models and tests by status, from the run_results.json this run's dbt build just wrote."""
+    from orchestration.lib.status import dbt_results_summary
+
+    candidates = sorted((paths.DBT_PROJECT_DIR / "target").rglob("run_results.json"), key=lambda p: p.stat().st_mtime)
+    try:
+        return dbt_results_summary(candidates[-1])
+    except (IndexError, OSError, ValueError, KeyError):
+        return None
+
+
+def require_snapshot() -> int | None:
+    snapshot = paths.published_dir() / "marts.duckdb"
+    if not snapshot.exists():
+        return fail(f"nothing published yet at {snapshot}: run `membrana run` first", EXIT_NOT_PUBLISHED)
+    return None
+
+
+def command_status(args: argparse.Namespace) -> int:
+    from orchestration.lib.status import collect_status, format_status, status_exit_code
+
+    status = collect_status(paths.data_dir(), date.today())
+    print(json.dumps(status, indent=2) if args.json else format_status(status))
+    return status_exit_code(status)
+
+
+def command_dashboard(args: argparse.Namespace) -> int:
+    from orchestration.lib.dashboard import dashboard_language, write_dashboard
+
+    if (missing := require_snapshot()) is not None:
+        return missing
+    try:
+        language = args.language or dashboard_language(paths.config_dir(), paths.DEFAULT_CONFIG_DIR)
+    except ValueError as error:
+        return fail(str(error), EXIT_BAD_INPUT)
+    print(write_dashboard(paths.data_dir(), language))
+    return 0
+
+
+def command_export(args: argparse.Namespace) -> int:
+    from orchestration.lib.export import ExportError, export_marts
+
+    if (missing := require_snapshot()) is not None:
+        return missing
+    try:
+        written = export_marts(paths.published_dir(), Path(args.out), args.mart, args.format)
+    except ExportError as error:
+        return fail(str(error), EXIT_BAD_INPUT)
+    for path, rows in written.values():
+        print(f"{path}  {rows:,} rows")
+    return 0
+
+
+def command_docs(args: argparse.Namespace) -> int:
+    """dbt docs of the project, with the warehouse's catalog; served on localhost unless --no-serve."""
+    if not paths.warehouse_path().exists():
+        return fail(f"no warehouse at {paths.warehouse_path()}: run `membrana run` first", EXIT_NOT_PUBLISHED)
+    dbt = Path(sys.executable).parent / "dbt"
+    target = paths.data_dir() / "dbt_docs"
+    common = ["--project-dir", str(paths.DBT_PROJECT_DIR), "--profiles-dir", str(paths.PROJECT_ROOT),
+              "--target-path", str(target)]
+    generated = subprocess.run([str(dbt), "docs", "generate", *common, "--quiet"],
+                               capture_output=True, text=True, check=False)
+    if generated.returncode != 0:
+        lines = (generated.stdout + generated.stderr).strip().splitlines()
+        reason = next((line for line in lines if "rror" in line), lines[-1] if lines else "no output")
+        return fail(f"dbt docs generate failed: {reason.strip()}")
+    print(f"dbt docs written to {target / 'index.html'}")
+    if args.no_serve:
+        return 0
+    print(f"serving on http://localhost:{args.port} (Ctrl-C to stop)")
+    served = subprocess.run([str(dbt), "docs", "serve", *common, "--port", str(args.port), "--no-browser"],
+                            check=False)
+    return 0 if served.returncode in (0, -2, 130) else EXIT_FAILED
 
 
 def command_plan(argv: list[str]) -> int:
@@ -74,7 +177,9 @@ def command_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="membrana",
-        description="Marketing-and-sales funnel warehouse: raw CRM and ad exports in, audited KPI marts out.",
+        description="Marketing-and-sales funnel warehouse: raw CRM and ad exports in, audited KPI marts out. "
+        "Works on the data folder $MEMBRANA_DATA_DIR (unset: the demo folder data/demo).",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -90,6 +195,35 @@ def build_parser() -> argparse.ArgumentParser:
         "plan", add_help=False,
         help="capacity planner: contacts, meetings and staff needed to fill production (see `membrana plan -h`)",
     )
+
+    status = commands.add_parser(
+        "status", help="the last run, its checks, freshness per source and where the outputs are",
+        description="Reads what the last run left behind; never waits for a running build. Exit code 0: the last "
+        "run succeeded; 1: it failed (the previous snapshot stays published); 3: nothing published yet.",
+    )
+    status.add_argument("--json", action="store_true", help="one JSON object instead of text (for scripts)")
+
+    dashboard = commands.add_parser(
+        "dashboard", help="render published/dashboard.html again from the snapshot (e.g. in another language)",
+        description="Every successful run writes the dashboard; this renders it again from the published "
+        "snapshot. Language: --language, else MEMBRANA_LANGUAGE, else `language` in config/dashboard.csv.",
+    )
+    dashboard.add_argument("--language", choices=["en", "ru"], help="labels in English or Russian")
+
+    export = commands.add_parser(
+        "export", help="published marts as CSV, Parquet or Excel files",
+        description="Writes each published mart (or only those named with --mart) to OUT/<mart>.<format>.",
+    )
+    export.add_argument("--mart", action="append", default=[], help="a mart to export (repeatable; default: all)")
+    export.add_argument("--format", choices=["csv", "parquet", "xlsx"], default="csv", help="file format (default csv)")
+    export.add_argument("--out", default="membrana-export", help="folder to write (default: ./membrana-export)")
+
+    docs = commands.add_parser(
+        "docs", help="build the dbt docs (models, columns, lineage) and serve them on localhost",
+        description="Runs `dbt docs generate` against the warehouse into DATA_DIR/dbt_docs/ and serves it.",
+    )
+    docs.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080)")
+    docs.add_argument("--no-serve", action="store_true", help="only build the docs")
 
     demo = commands.add_parser("demo", help="write the demo company's raw exports (deterministic)")
     demo.add_argument("--out", default=str(paths.DEMO_DATA_DIR), help="data folder to write (default: data/demo)")
@@ -107,9 +241,9 @@ def main(argv: list[str] | None = None) -> int:
         return command_plan(argv[1:])
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "run":
-            return command_run(args)
-        return command_demo(args)
+        handler = {"run": command_run, "status": command_status, "dashboard": command_dashboard,
+                   "export": command_export, "docs": command_docs, "demo": command_demo}[args.command]
+        return handler(args)
     except KeyboardInterrupt:
         return fail("interrupted")
     except Exception as error:  # noqa: BLE001 - the last guard: one line for the user, the traceback in a log file

@@ -5,13 +5,14 @@ import dagster as dg
 from orchestration.defs.ingest.assets import config_assets, raw_assets
 from orchestration.defs.jobs import nightly_job
 from orchestration.defs.publish.assets import published_marts
+from orchestration.defs.publish.dashboard import dashboard
 from orchestration.defs.resources import dbt_resource
 from orchestration.defs.schedules import nightly_schedule
 from orchestration.defs.sensors import landing_files_sensor
 from orchestration.defs.transform.dbt_assets import membrana_dbt_models
 
 defs = dg.Definitions(
-    assets=[*raw_assets, *config_assets, membrana_dbt_models, published_marts],
+    assets=[*raw_assets, *config_assets, membrana_dbt_models, published_marts, dashboard],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[landing_files_sensor],

@@ -1,6 +1,7 @@
 """Runs the nightly job in this process (no UI, no daemon) and turns a failure into one line."""
 
 import json
+import uuid
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 
@@ -15,10 +16,15 @@ class RunOutcome:
     reason: str = ""
 
 
-def run_nightly_job(full_refresh: bool = False) -> RunOutcome:
+def run_nightly_job(full_refresh: bool = False, listener=None) -> RunOutcome:
+    """`listener`, when given, is called with every event of the run as it happens (progress display)."""
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("nightly_job")
+    instance = dg.DagsterInstance.ephemeral()
+    run_id = str(uuid.uuid4())
+    if listener is not None:
+        instance.add_event_listener(run_id, listener)
     run_config = {
         "ops": {"membrana_dbt_models": {"config": {"full_refresh": full_refresh}}},
         "loggers": {"console": {"config": {"log_level": "ERROR"}}},
@@ -27,7 +33,9 @@ def run_nightly_job(full_refresh: bool = False) -> RunOutcome:
     log_dir.mkdir(exist_ok=True)
     # dbt's and Dagster's own output goes to the run log; the user sees the summary or one line.
     with open(log_dir / "last_run.log", "w") as log, redirect_stdout(log), redirect_stderr(log):
-        result = job.execute_in_process(run_config=run_config, raise_on_error=False)
+        result = job.execute_in_process(
+            run_config=run_config, raise_on_error=False, instance=instance, run_id=run_id
+        )
     if result.success:
         return RunOutcome(True)
     return RunOutcome(False, failure_reason(result))

@@ -103,3 +103,21 @@ def warehouse_plan_defaults(published: Path, wanted: list[str]) -> dict[str, flo
             + ", ".join("--" + name.replace("_", "-") for name in empty)
         )
     return result
+
+
+def kpi_markdown(published: Path) -> str:
+    """The last complete month's KPI table as Markdown, for the Dagster UI's materialization metadata."""
+    with connect_snapshot(published) as con:
+        month = last_complete_month(con)
+        if month is None:
+            return "No month is complete yet."
+        columns = ", ".join(column for column, _, _ in SUMMARY_COLUMNS)
+        rows = con.execute(
+            f"select {columns} from snapshot.marts.kpi_monthly where month = ? order by revenue desc nulls last", [month]
+        ).fetchall()
+    lines = [f"**{month:%B %Y}** (last complete month)", "",
+             "| " + " | ".join(label for _, label, _ in SUMMARY_COLUMNS) + " |",
+             "|" + "---|" * len(SUMMARY_COLUMNS)]
+    lines += ["| " + " | ".join(format_cell(value, pattern) for value, (_, _, pattern) in zip(row, SUMMARY_COLUMNS))
+              + " |" for row in rows]
+    return "\n".join(lines)

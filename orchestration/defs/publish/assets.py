@@ -7,6 +7,7 @@ import duckdb
 from orchestration.lib import paths
 from orchestration.lib.build_state import last_build_passed
 from orchestration.lib.publish import PUBLIC_MARTS, publish_marts
+from orchestration.lib.summary import kpi_markdown
 
 
 @dg.asset(
@@ -25,5 +26,6 @@ def published_marts() -> dg.MaterializeResult:
     rows = publish_marts(paths.warehouse_path(), paths.published_dir())
     return dg.MaterializeResult(
         metadata={**{f"rows_{mart}": count for mart, count in rows.items()},
-                  "snapshot": dg.MetadataValue.path(str(paths.published_dir() / "marts.duckdb"))}
+                  "snapshot": dg.MetadataValue.path(str(paths.published_dir() / "marts.duckdb")),
+                  "kpi_last_complete_month": dg.MetadataValue.md(kpi_markdown(paths.published_dir()))}
     )

@@ -1,0 +1,29 @@
+"""The dashboard: published/dashboard.html, re-rendered from the snapshot after every successful publish."""
+
+import dagster as dg
+
+from orchestration.lib import paths
+from orchestration.lib.dashboard import dashboard_language, write_dashboard
+from orchestration.lib.summary import kpi_markdown
+
+
+@dg.asset(
+    key="dashboard",
+    group_name="publish",
+    deps=["published_marts"],
+    description="The manager's instrument panel: published/dashboard.html, one self-contained page (no script, "
+    "nothing fetched; opens offline or as an e-mail attachment) with the funnel per channel, the KPI table with "
+    "month-over-month change, membrane trends and drift alerts, capacity load and plan, unit economics. "
+    "Labels in English or Russian: MEMBRANA_LANGUAGE or `language` in config/dashboard.csv.",
+    owners=["team:data"],
+    kinds={"html"},
+)
+def dashboard() -> dg.MaterializeResult:
+    language = dashboard_language(paths.config_dir(), paths.DEFAULT_CONFIG_DIR)
+    page = write_dashboard(paths.data_dir(), language)
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(page)),
+        "language": language,
+        "size_kb": round(page.stat().st_size / 1024, 1),
+        "kpi_last_complete_month": dg.MetadataValue.md(kpi_markdown(paths.published_dir())),
+    })

@@ -1,0 +1,337 @@
+"""The manager's instrument panel: one self-contained HTML page (inline SVG and CSS, no script, nothing
+fetched) rendered from the published snapshot, so it can be opened offline or sent as an attachment.
+
+Marts that other parts of the project add later (`alerts`, `unit_economics`) and the run report are used
+when the snapshot or the logs folder has them; otherwise their section says they are not available yet.
+"""
+
+import csv
+import json
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from orchestration.lib import svg_charts
+from orchestration.lib.summary import connect_snapshot, last_complete_month
+from orchestration.lib.svg_charts import PALETTE, Series
+
+LANGUAGES = ("en", "ru")
+SETTINGS_FILE = "dashboard.csv"
+TEMPLATE = "dashboard.html.j2"
+TREND_MONTHS = 12
+
+LABELS = {
+    "en": {
+        "title": "membrana — funnel dashboard", "published": "Snapshot published", "month": "Last complete month",
+        "data_folder": "Data folder", "funnel": "Funnel per channel", "kpi": "KPIs per channel, month over month",
+        "trends": "Membrane trends (all channels)", "alerts": "Drift alerts", "capacity": "Capacity load and plan",
+        "unit_economics": "Unit economics per channel", "run": "Last run", "channel": "Channel",
+        "not_available": "Not available yet: {what} is not in this snapshot.", "no_alerts": "No membrane is "
+        "outside its control limits.", "no_month": "No month is complete yet.", "change": "vs previous month",
+        "incoming_contacts": "Contacts (ПО)", "fixed_leads": "Fixed", "meetings_booked": "Meetings booked",
+        "meetings_held": "Meetings held", "deals_won": "Deals won (КО)", "revenue": "Revenue",
+        "acquisition_cost": "Acquisition cost", "cost_per_contact": "Cost per contact (СК)",
+        "fixation_rate": "Fixation rate (КФ)", "booking_rate": "Booking rate (ЭППО)", "no_show_rate": "No-show rate",
+        "closing_rate": "Closing rate (КЗ)", "conversion_rate": "Conversion (КК)", "average_check": "Average check (СЧ)",
+        "cost_per_deal": "Cost per deal", "romi": "ROMI", "cac": "CAC (new client)", "ltv": "LTV",
+        "ltv_to_cac": "LTV / CAC", "payback_months": "Payback, months", "capacity_jobs": "Capacity, jobs",
+        "production_load": "Production load", "target_load": "Target load", "needed": "Needed to fill capacity",
+        "actual": "Actual", "contacts": "Contacts", "managers": "Managers", "operators": "Call operators",
+        "membrane": "Membrane", "period": "Period", "rate": "Rate", "limits": "Control limits", "status": "Status",
+        "worse": "worse", "better": "better", "alert_mark": "ringed point: a channel drifted this month",
+        "run_report": "the run report (logs/run_report.json)", "alerts_mart": "the alerts mart",
+        "unit_economics_mart": "the unit_economics mart (CAC, LTV, payback)",
+    },
+    "ru": {
+        "title": "membrana — панель воронки", "published": "Снимок опубликован", "month": "Последний полный месяц",
+        "data_folder": "Папка данных", "funnel": "Воронка по каналам", "kpi": "KPI по каналам, к прошлому месяцу",
+        "trends": "Тренды мембран (все каналы)", "alerts": "Сигналы дрейфа", "capacity": "Загрузка производства и план",
+        "unit_economics": "Юнит-экономика по каналам", "run": "Последний запуск", "channel": "Канал",
+        "not_available": "Пока недоступно: в этом снимке нет {what}.", "no_alerts": "Все мембраны в пределах "
+        "контрольных границ.", "no_month": "Ни один месяц ещё не завершён.", "change": "к прошлому месяцу",
+        "incoming_contacts": "ПО", "fixed_leads": "Зафиксировано", "meetings_booked": "ПВ(Д)",
+        "meetings_held": "ПВ(С)", "deals_won": "КО", "revenue": "Выручка", "acquisition_cost": "Затраты на привлечение",
+        "cost_per_contact": "СК", "fixation_rate": "КФ", "booking_rate": "ЭППО", "no_show_rate": "Неявки",
+        "closing_rate": "КЗ", "conversion_rate": "КК", "average_check": "СЧ", "cost_per_deal": "Стоимость сделки",
+        "romi": "ROMI", "cac": "CAC (новый клиент)", "ltv": "LTV", "ltv_to_cac": "LTV / CAC",
+        "payback_months": "Окупаемость, мес.", "capacity_jobs": "Мощность, работ", "production_load": "Загрузка",
+        "target_load": "Целевая загрузка", "needed": "Нужно для заполнения мощности", "actual": "Факт",
+        "contacts": "Обращения", "managers": "Менеджеры", "operators": "Операторы", "membrane": "Мембрана",
+        "period": "Период", "rate": "Значение", "limits": "Контрольные границы", "status": "Статус",
+        "worse": "хуже", "better": "лучше", "alert_mark": "обведённая точка: дрейф канала в этом месяце",
+        "run_report": "отчёта о запуске (logs/run_report.json)", "alerts_mart": "витрины alerts",
+        "unit_economics_mart": "витрины unit_economics (CAC, LTV, окупаемость)",
+    },
+}
+
+FUNNEL_STAGES = ("incoming_contacts", "fixed_leads", "meetings_booked", "meetings_held", "deals_won")
+# The pass rate written under each stage of the funnel: into the next stage.
+FUNNEL_PASS_RATES = ("fixation_rate", None, None, "closing_rate")
+MEMBRANES = ("fixation_rate", "booking_rate", "no_show_rate", "closing_rate")
+# KPI table: column, format, whether month-over-month change is in points (rates) or relative.
+KPI_COLUMNS = (
+    ("incoming_contacts", "count"), ("deals_won", "count"), ("revenue", "money"), ("cost_per_contact", "money"),
+    ("fixation_rate", "rate"), ("booking_rate", "rate"), ("no_show_rate", "rate"), ("closing_rate", "rate"),
+    ("conversion_rate", "rate"), ("average_check", "money"), ("romi", "rate"),
+)
+UNIT_ECONOMICS_EXTRA = (("cac", "money"), ("ltv", "money"), ("ltv_to_cac", "ratio"), ("payback_months", "ratio"))
+LOWER_IS_BETTER = {"no_show_rate", "cost_per_contact", "cost_per_deal", "cac", "payback_months"}
+
+
+def dashboard_language(config_dir: Path, defaults_dir: Path) -> str:
+    """MEMBRANA_LANGUAGE, else the `language` setting of config/dashboard.csv (shipped default: en)."""
+    language = os.environ.get("MEMBRANA_LANGUAGE")
+    if not language:
+        settings_file = config_dir / SETTINGS_FILE
+        if not settings_file.exists():
+            settings_file = defaults_dir / SETTINGS_FILE
+        with open(settings_file, newline="", encoding="utf-8") as handle:
+            settings = {row["setting"].strip(): (row["value"] or "").strip() for row in csv.DictReader(handle)}
+        language = settings.get("language", "en")
+    language = language.strip().lower()
+    if language not in LANGUAGES:
+        raise ValueError(f"dashboard language {language!r} is not one of {', '.join(LANGUAGES)} "
+                         f"(set MEMBRANA_LANGUAGE or `language` in config/{SETTINGS_FILE})")
+    return language
+
+
+class Formatter:
+    """Numbers the way the chosen language writes them."""
+
+    def __init__(self, language: str):
+        self.language = language
+
+    def number(self, value, decimals: int = 0) -> str:
+        if value is None:
+            return "—"
+        formatted = f"{float(value):,.{decimals}f}"
+        if self.language == "ru":
+            formatted = formatted.replace(",", "\u202f").replace(".", ",")
+        return formatted
+
+    def percent(self, value, decimals: int = 0) -> str:
+        return "—" if value is None else self.number(float(value) * 100, decimals) + "%"
+
+    def value(self, value, kind: str) -> str:
+        if kind == "rate":
+            return self.percent(value, 1)
+        if kind == "ratio":
+            return self.number(value, 1)
+        return self.number(value)
+
+    def change(self, current, previous, kind: str) -> str:
+        """Rates change in percentage points, everything else relative to the previous month."""
+        if current is None or previous is None:
+            return ""
+        if kind == "rate":
+            points = (float(current) - float(previous)) * 100
+            return f"{'+' if points >= 0 else '−'}{self.number(abs(points), 1)} pp"
+        if not previous:
+            return ""
+        relative = float(current) / float(previous) - 1
+        return f"{'+' if relative >= 0 else '−'}{self.percent(abs(relative))}"
+
+    def month(self, value: date) -> str:
+        return f"{value:%m.%Y}" if self.language == "ru" else f"{value:%b %Y}"
+
+
+def rows_of(con, sql: str, params=()) -> list[dict]:
+    cursor = con.execute(sql, list(params))
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def snapshot_marts(con) -> set[str]:
+    return {name for (name,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = 'snapshot' and schema_name = 'marts'"
+    ).fetchall()}
+
+
+def read_run_report(logs_dir: Path) -> dict | None:
+    try:
+        return json.loads((logs_dir / "run_report.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def change_class(column: str, current, previous) -> str:
+    if current is None or previous is None or current == previous:
+        return ""
+    improved = (current < previous) if column in LOWER_IS_BETTER else (current > previous)
+    return "up" if improved else "down"
+
+
+def funnel_section(con, month, fmt: Formatter, t: dict) -> list[dict]:
+    rows = rows_of(con, f"select channel, {', '.join(FUNNEL_STAGES)}, fixation_rate, booking_rate, no_show_rate, "
+                        "closing_rate from snapshot.marts.kpi_monthly where month = ? "
+                        "order by incoming_contacts desc, channel", [month])
+    panels = []
+    for row in rows:
+        stages = [(t[stage], float(row[stage] or 0)) for stage in FUNNEL_STAGES]
+        booked_per_fixed = row["meetings_booked"] / row["fixed_leads"] if row["fixed_leads"] else None
+        held_per_booked = row["meetings_held"] / row["meetings_booked"] if row["meetings_booked"] else None
+        pass_rates = [
+            f"{t['fixation_rate']} {fmt.percent(row['fixation_rate'])}",
+            f"{fmt.percent(booked_per_fixed)} · {t['booking_rate']} {fmt.percent(row['booking_rate'])}",
+            f"{fmt.percent(held_per_booked)} · {t['no_show_rate']} {fmt.percent(row['no_show_rate'])}",
+            f"{t['closing_rate']} {fmt.percent(row['closing_rate'])}",
+        ]
+        panels.append({"channel": row["channel"],
+                       "chart": Markup(svg_charts.funnel(stages, pass_rates, f"{t['funnel']}: {row['channel']}"))})
+    return panels
+
+
+def kpi_section(con, month, fmt: Formatter, t: dict) -> dict:
+    columns = ", ".join(column for column, _ in KPI_COLUMNS)
+    current = {r["channel"]: r for r in rows_of(
+        con, f"select channel, {columns} from snapshot.marts.kpi_monthly where month = ?", [month])}
+    previous = {r["channel"]: r for r in rows_of(
+        con, f"select channel, {columns} from snapshot.marts.kpi_monthly "
+             f"where month = cast(? as date) - interval 1 month", [month])}
+    table = []
+    for channel, row in sorted(current.items(), key=lambda item: -(item[1]["incoming_contacts"] or 0)):
+        before = previous.get(channel, {})
+        table.append({"channel": channel, "cells": [
+            {"value": fmt.value(row[column], kind), "change": fmt.change(row[column], before.get(column), kind),
+             "class": change_class(column, row[column], before.get(column))}
+            for column, kind in KPI_COLUMNS
+        ]})
+    return {"headers": [t[column] for column, _ in KPI_COLUMNS], "rows": table}
+
+
+def trends_section(con, month, fmt: Formatter, t: dict, alerts: list[dict] | None) -> list[dict]:
+    totals = rows_of(con, """
+        select month,
+            sum(fixed_leads) / nullif(sum(incoming_contacts), 0) as fixation_rate,
+            sum(meetings_booked) / nullif(sum(incoming_contacts), 0) as booking_rate,
+            sum(no_shows) / nullif(sum(meetings_booked), 0) as no_show_rate,
+            sum(deals_won) / nullif(sum(meetings_held), 0) as closing_rate
+        from snapshot.marts.kpi_monthly where month <= ? group by month order by month desc limit ?
+    """, [month, TREND_MONTHS])[::-1]
+    labels = [fmt.month(row["month"]) for row in totals]
+    charts = []
+    for index, membrane in enumerate(MEMBRANES):
+        drifted = [a for a in (alerts or []) if a["membrane"] == membrane and a["period_grain"] == "month"]
+        marked = {}
+        for alert in drifted:
+            position = next((i for i, row in enumerate(totals) if row["month"] == alert["period_start"]), None)
+            if position is not None:
+                reason = f"{alert['channel']}: {t.get(alert['alert_status'], alert['alert_status'])} " \
+                         f"{fmt.percent(alert['rate'], 1)}"
+                marked[position] = f"{marked[position]}; {reason}" if position in marked else reason
+        series = [Series(t[membrane], [None if r[membrane] is None else float(r[membrane]) for r in totals],
+                         PALETTE[index])]
+        charts.append({"membrane": t[membrane], "alerts": len(drifted), "chart": Markup(svg_charts.line_chart(
+            labels, series, t[membrane], value_format=lambda v: fmt.percent(v), marked=marked, width=420,
+            height=170))})
+    return charts
+
+
+def alerts_section(con, fmt: Formatter, t: dict) -> list[dict]:
+    rows = rows_of(con, "select * from snapshot.marts.alerts where is_alert "
+                        "order by period_grain desc, channel, membrane")
+    return [{
+        "period": f"{row['period_grain']} {row['period_start']}", "channel": row["channel"],
+        "membrane": t.get(row["membrane"], row["membrane"]), "rate": fmt.percent(row["rate"], 1),
+        "limits": f"{fmt.percent(row['lower_limit'], 1)} – {fmt.percent(row['upper_limit'], 1)}",
+        "status": t.get(row["alert_status"], row["alert_status"]), "class": "down" if row["alert_status"] == "worse"
+        else "up", "raw": row,
+    } for row in rows]
+
+
+def capacity_section(con, month, fmt: Formatter, t: dict) -> dict:
+    history = rows_of(con, "select * from snapshot.marts.capacity_plan where month <= ? "
+                           "order by month desc limit ?", [month, TREND_MONTHS])[::-1]
+    labels = [fmt.month(row["month"]) for row in history]
+    target = history[-1]["target_load"] if history and "target_load" in history[-1] else None
+    load_chart = svg_charts.line_chart(
+        labels, [Series(t["production_load"], [None if r["production_load"] is None else float(r["production_load"])
+                                               for r in history], PALETTE[0])],
+        t["production_load"], value_format=lambda v: fmt.percent(v),
+        reference=(float(target), t["target_load"]) if target is not None else None,
+    )
+    jobs_chart = svg_charts.bars(
+        labels, [Series(t["capacity_jobs"], [float(r["capacity_jobs"]) for r in history], PALETTE[8]),
+                 Series(t["deals_won"], [float(r["deals_won"]) for r in history], PALETTE[1])],
+        f"{t['capacity_jobs']} / {t['deals_won']}", value_format=lambda v: fmt.number(v),
+    )
+    last = history[-1]
+    plan = [(t[label], fmt.number(last.get(needed)), fmt.number(last.get(actual)))
+            for label, needed, actual in (
+                ("deals_won", "required_deals", "deals_won"),
+                ("meetings_held", "required_meetings_held", "meetings_held"),
+                ("meetings_booked", "required_meetings_booked", "meetings_booked"),
+                ("contacts", "required_contacts", "incoming_contacts"),
+            )]
+    plan += [(t[label], fmt.number(last.get(needed), 1), fmt.number(last.get(actual)))
+             for label, needed, actual in (("managers", "required_managers", "managers_active"),
+                                           ("operators", "required_operators", "operators_active"))]
+    return {"load_chart": Markup(load_chart), "jobs_chart": Markup(jobs_chart), "plan": plan,
+            "load": fmt.percent(last["production_load"]), "target": fmt.percent(target)}
+
+
+def unit_economics_section(con, month, fmt: Formatter, t: dict, has_mart: bool) -> dict:
+    base = (("acquisition_cost", "money"), ("deals_won", "count"), ("cost_per_contact", "money"),
+            ("cost_per_deal", "money"), ("average_check", "money"), ("romi", "rate"))
+    rows = rows_of(con, "select channel, acquisition_cost, deals_won, cost_per_contact, cost_per_deal, average_check, "
+                        "romi from snapshot.marts.kpi_monthly where month = ? order by cost_per_deal nulls last",
+                   [month])
+    columns = list(base)
+    if has_mart:
+        extra = {r["channel"]: r for r in rows_of(con, "select * from snapshot.marts.unit_economics where month = ?",
+                                                   [month])}
+        present = [(c, kind) for c, kind in UNIT_ECONOMICS_EXTRA if any(c in r for r in extra.values())]
+        columns += present
+        rows = [{**row, **{c: extra.get(row["channel"], {}).get(c) for c, _ in present}} for row in rows]
+    return {"headers": [t[c] for c, _ in columns],
+            "rows": [{"channel": r["channel"], "cells": [fmt.value(r[c], kind) for c, kind in columns]} for r in rows]}
+
+
+def run_section(report: dict | None) -> list[tuple[str, str]] | None:
+    """The run report's top-level facts (scalars), and a count of its checks by status when it lists them."""
+    if report is None:
+        return None
+    facts = [(key, str(value)) for key, value in report.items() if isinstance(value, (str, int, float, bool))]
+    checks = report.get("checks")
+    if isinstance(checks, list):
+        statuses: dict[str, int] = {}
+        for check in checks:
+            status = str(check.get("status", "?")) if isinstance(check, dict) else "?"
+            statuses[status] = statuses.get(status, 0) + 1
+        facts.append(("checks", ", ".join(f"{status} {count}" for status, count in sorted(statuses.items()))))
+    return facts
+
+
+def render_dashboard(data_dir: Path, language: str) -> str:
+    published = data_dir / "published"
+    fmt, t = Formatter(language), LABELS[language]
+    published_at = datetime.fromtimestamp((published / "marts.duckdb").stat().st_mtime)
+    page = {"t": t, "language": language, "data_dir": str(data_dir),
+            "published_at": published_at.strftime("%Y-%m-%d %H:%M"), "run": run_section(read_run_report(
+                data_dir / "logs"))}
+    with connect_snapshot(published) as con:
+        marts = snapshot_marts(con)
+        month = last_complete_month(con)
+        page["month"] = fmt.month(month) if month else None
+        if month is not None:
+            alerts = alerts_section(con, fmt, t) if "alerts" in marts else None
+            page.update(
+                funnel=funnel_section(con, month, fmt, t), kpi=kpi_section(con, month, fmt, t),
+                alerts=alerts, trends=trends_section(con, month, fmt, t, [a["raw"] for a in alerts or []]),
+                capacity=capacity_section(con, month, fmt, t),
+                unit_economics=unit_economics_section(con, month, fmt, t, "unit_economics" in marts),
+            )
+    environment = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["j2"]))
+    return environment.get_template(TEMPLATE).render(**page)
+
+
+def write_dashboard(data_dir: Path, language: str) -> Path:
+    """Writes published/dashboard.html in one rename, like the snapshot beside it."""
+    target = data_dir / "published" / "dashboard.html"
+    temporary = target.with_name(".dashboard.html.tmp")
+    temporary.write_text(render_dashboard(data_dir, language), encoding="utf-8")
+    os.replace(temporary, target)
+    return target
