@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data/demo
 
-.PHONY: run test lint demo dev clean
+.PHONY: run test lint demo dev clean browser screenshot
 
 $(BIN)/membrana: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +15,17 @@ run: $(BIN)/membrana
 	@test -d $(DATA_DIR)/landing || $(BIN)/membrana demo --out $(DATA_DIR)
 	MEMBRANA_DATA_DIR=$(DATA_DIR) $(BIN)/membrana run
 
-test: $(BIN)/membrana
+test: $(BIN)/membrana browser
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/pytest
+
+# Debian's headless Chromium for the dashboard's browser test; installed only when missing (CI runs as root).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# The dashboard screenshot shown in README, from the demo's last published dashboard.
+screenshot: $(BIN)/membrana browser
+	$(BIN)/python tests/e2e/headless_chromium.py $(DATA_DIR)/published/dashboard.html docs/dashboard.png
 
 # Regenerate the embedded demo data folder (deterministic: same files every time).
 demo: $(BIN)/membrana

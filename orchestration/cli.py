@@ -42,7 +42,8 @@ def command_run(args: argparse.Namespace) -> int:
 
     outcome = run_with_progress(run_nightly_job, full_refresh=args.full_refresh)
     seconds = time.monotonic() - started
-    write_last_run(paths.data_dir() / "logs", started_at, seconds, outcome.success, outcome.reason, last_dbt_results())
+    write_last_run(paths.data_dir() / "logs", started_at, seconds, outcome.success, outcome.reason,
+                   last_dbt_results(since=started_at.timestamp()))
     if not outcome.success:
         return fail(f"nightly run failed: {outcome.reason}")
     from orchestration.lib.summary import kpi_summary
@@ -65,11 +66,12 @@ def run_with_progress(run_nightly_job, full_refresh: bool):
         return run_nightly_job(full_refresh=full_refresh, listener=progress.on_event)
 
 
-def last_dbt_results() -> dict | None:
-    """Models and tests by status, from the run_results.json this run's dbt build just wrote."""
+def last_dbt_results(since: float) -> dict | None:
+    """Models and tests by status, from the run_results.json this run's dbt build wrote (None: dbt did not run)."""
     from orchestration.lib.status import dbt_results_summary
 
-    candidates = sorted((paths.DBT_PROJECT_DIR / "target").rglob("run_results.json"), key=lambda p: p.stat().st_mtime)
+    candidates = sorted((p for p in (paths.DBT_PROJECT_DIR / "target").rglob("run_results.json")
+                         if p.stat().st_mtime >= since), key=lambda p: p.stat().st_mtime)
     try:
         return dbt_results_summary(candidates[-1])
     except (IndexError, OSError, ValueError, KeyError):

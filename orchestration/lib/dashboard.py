@@ -29,7 +29,7 @@ LABELS = {
         "data_folder": "Data folder", "funnel": "Funnel per channel", "kpi": "KPIs per channel, month over month",
         "trends": "Membrane trends (all channels)", "alerts": "Drift alerts", "capacity": "Capacity load and plan",
         "unit_economics": "Unit economics per channel", "run": "Last run", "channel": "Channel",
-        "not_available": "Not available yet: {what} is not in this snapshot.", "no_alerts": "No membrane is "
+        "not_available": "Not available yet: {what}.", "no_alerts": "No membrane is "
         "outside its control limits.", "no_month": "No month is complete yet.", "change": "vs previous month",
         "incoming_contacts": "Contacts (ПО)", "fixed_leads": "Fixed", "meetings_booked": "Meetings booked",
         "meetings_held": "Meetings held", "deals_won": "Deals won (КО)", "revenue": "Revenue",
@@ -42,15 +42,16 @@ LABELS = {
         "actual": "Actual", "contacts": "Contacts", "managers": "Managers", "operators": "Call operators",
         "membrane": "Membrane", "period": "Period", "rate": "Rate", "limits": "Control limits", "status": "Status",
         "worse": "worse", "better": "better", "alert_mark": "ringed point: a channel drifted this month",
-        "run_report": "the run report (logs/run_report.json)", "alerts_mart": "the alerts mart",
-        "unit_economics_mart": "the unit_economics mart (CAC, LTV, payback)",
+        "run_report": "the run report (logs/run_report.json) has not been written",
+        "alerts_mart": "the snapshot has no alerts mart",
+        "unit_economics_mart": "the snapshot has no unit_economics mart (CAC, LTV, payback)",
     },
     "ru": {
         "title": "membrana — панель воронки", "published": "Снимок опубликован", "month": "Последний полный месяц",
         "data_folder": "Папка данных", "funnel": "Воронка по каналам", "kpi": "KPI по каналам, к прошлому месяцу",
         "trends": "Тренды мембран (все каналы)", "alerts": "Сигналы дрейфа", "capacity": "Загрузка производства и план",
         "unit_economics": "Юнит-экономика по каналам", "run": "Последний запуск", "channel": "Канал",
-        "not_available": "Пока недоступно: в этом снимке нет {what}.", "no_alerts": "Все мембраны в пределах "
+        "not_available": "Пока недоступно: {what}.", "no_alerts": "Все мембраны в пределах "
         "контрольных границ.", "no_month": "Ни один месяц ещё не завершён.", "change": "к прошлому месяцу",
         "incoming_contacts": "ПО", "fixed_leads": "Зафиксировано", "meetings_booked": "ПВ(Д)",
         "meetings_held": "ПВ(С)", "deals_won": "КО", "revenue": "Выручка", "acquisition_cost": "Затраты на привлечение",
@@ -62,8 +63,9 @@ LABELS = {
         "contacts": "Обращения", "managers": "Менеджеры", "operators": "Операторы", "membrane": "Мембрана",
         "period": "Период", "rate": "Значение", "limits": "Контрольные границы", "status": "Статус",
         "worse": "хуже", "better": "лучше", "alert_mark": "обведённая точка: дрейф канала в этом месяце",
-        "run_report": "отчёта о запуске (logs/run_report.json)", "alerts_mart": "витрины alerts",
-        "unit_economics_mart": "витрины unit_economics (CAC, LTV, окупаемость)",
+        "run_report": "отчёт о запуске (logs/run_report.json) ещё не записан",
+        "alerts_mart": "в снимке нет витрины alerts",
+        "unit_economics_mart": "в снимке нет витрины unit_economics (CAC, LTV, окупаемость)",
     },
 }
 

@@ -26,6 +26,12 @@ def text(x: float, y: float, content: str, anchor: str = "start", css: str = "")
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{css}">{escape(content)}</text>'
 
 
+def labelled(count: int, most: int = 6) -> set[int]:
+    """The x positions that get a label: evenly spaced, counted back from the newest so that it always has one."""
+    every = max(1, -(-count // most))
+    return {i for i in range(count) if (count - 1 - i) % every == 0}
+
+
 def funnel(stages: list[tuple[str, float]], pass_rates: list[str], label: str, width: int = 360) -> str:
     """Horizontal bars, one per stage, widths relative to the first stage; each membrane's pass rate
     is written between the two stages it joins."""
@@ -74,10 +80,8 @@ def line_chart(
         level = low + (high - low) * fraction
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{y(level):.1f}" y2="{y(level):.1f}" class="grid"/>')
         body.append(text(left - 4, y(level) + 4, value_format(level), anchor="end", css="axis"))
-    every = max(1, len(x_labels) // 6)
-    for i, name in enumerate(x_labels):
-        if i % every == 0 or i == len(x_labels) - 1:
-            body.append(text(x(i), height - bottom + 16, name, anchor="middle", css="axis"))
+    for i in labelled(len(x_labels)):
+        body.append(text(x(i), height - bottom + 16, x_labels[i], anchor="middle", css="axis"))
     if reference:
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{y(reference[0]):.1f}" y2="{y(reference[0]):.1f}" '
                     f'class="reference"><title>{escape(reference[1])}</title></line>')
@@ -121,9 +125,9 @@ def bars(
         level_y = top + plot_h * (1 - fraction)
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{level_y:.1f}" y2="{level_y:.1f}" class="grid"/>')
         body.append(text(left - 4, level_y + 4, value_format(high * fraction), anchor="end", css="axis"))
-    every = max(1, len(x_labels) // 6)
+    shown = labelled(len(x_labels))
     for i, name in enumerate(x_labels):
-        if i % every == 0 or i == len(x_labels) - 1:
+        if i in shown:
             body.append(text(left + group * (i + 0.5), height - bottom + 16, name, anchor="middle", css="axis"))
         for k, s in enumerate(series):
             v = s.values[i]

@@ -17,7 +17,7 @@ def make_raw_asset(entity_name: str) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=["raw", entity_name],
-        group_name="ingest",
+        group_name="raw",
         description=f"{entity.description} Every file of landing/{entity_name}/, and of each landing/<source>/ "
         f"whose config/mappings/<source>.yml maps it onto {entity_name}, loaded as text, with its file, "
         "line and load time; files already loaded are skipped.",
@@ -49,7 +49,7 @@ def make_raw_asset(entity_name: str) -> dg.AssetsDefinition:
 def make_config_asset(name: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=["config", name],
-        group_name="ingest",
+        group_name="raw",
         description=f"config/{name}.csv of the data folder, or the shipped default when the folder has none.",
         owners=["team:data"],
         kinds={"duckdb"},
