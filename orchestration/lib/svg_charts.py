@@ -80,8 +80,10 @@ def line_chart(
         level = low + (high - low) * fraction
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{y(level):.1f}" y2="{y(level):.1f}" class="grid"/>')
         body.append(text(left - 4, y(level) + 4, value_format(level), anchor="end", css="axis"))
-    for i in labelled(len(x_labels)):
-        body.append(text(x(i), height - bottom + 16, x_labels[i], anchor="middle", css="axis"))
+    for i in labelled(len(x_labels), most=max(2, width // 110)):
+        anchor = "end" if i == len(x_labels) - 1 and len(x_labels) > 1 else "middle"  # the newest stays inside
+        body.append(text(x(i) + (4 if anchor == "end" else 0), height - bottom + 16, x_labels[i], anchor=anchor,
+                         css="axis"))
     if reference:
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{y(reference[0]):.1f}" y2="{y(reference[0]):.1f}" '
                     f'class="reference"><title>{escape(reference[1])}</title></line>')
@@ -125,7 +127,7 @@ def bars(
         level_y = top + plot_h * (1 - fraction)
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{level_y:.1f}" y2="{level_y:.1f}" class="grid"/>')
         body.append(text(left - 4, level_y + 4, value_format(high * fraction), anchor="end", css="axis"))
-    shown = labelled(len(x_labels))
+    shown = labelled(len(x_labels), most=max(2, width // 110))
     for i, name in enumerate(x_labels):
         if i in shown:
             body.append(text(left + group * (i + 0.5), height - bottom + 16, name, anchor="middle", css="axis"))

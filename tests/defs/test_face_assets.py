@@ -13,8 +13,7 @@ def test_every_asset_has_a_known_group_a_description_and_an_owner():
     for spec in specs:
         name = spec.key.to_user_string()
         assert spec.description and len(spec.description) > 20, f"{name} has no description"
-        if spec.group_name in ("raw", "publish"):
-            assert spec.owners, f"{name} has no owner"
+        assert spec.owners, f"{name} has no owner"
 
 
 def test_raw_entities_are_in_the_raw_group():

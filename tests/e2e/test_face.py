@@ -4,12 +4,17 @@ plain-Python funnel (reference_funnel.py) and from the landing files themselves.
 
 import csv
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from datetime import date, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from types import SimpleNamespace
 
+import duckdb
 import openpyxl
 import pyarrow.parquet as pq
 import pytest
@@ -18,7 +23,7 @@ from headless_chromium import CHROMIUM, open_page
 from reference_funnel import read_landing, reference_funnel_daily, reference_kpi_monthly
 
 from orchestration.lib.demo_company import generate_company
-from orchestration.lib.paths import DEFAULT_CONFIG_DIR
+from orchestration.lib.paths import DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, PROJECT_ROOT
 from orchestration.lib.status import SOURCE_MEASURES
 from orchestration.lib.summary import kpi_markdown
 
@@ -268,3 +273,50 @@ def test_a_failed_run_exits_1_keeps_the_snapshot_and_status_says_so(company):
     finally:
         bad.unlink()
         shutil.rmtree(company.data_dir / "logs", ignore_errors=True)
+
+
+def complete_months(funnel: dict, newest: date, count: int) -> list[date]:
+    months = sorted({day.replace(day=1) for day, _ in funnel if day.replace(day=1) <= newest})
+    return months[-count:]
+
+
+def test_analyses_answer_their_questions_on_the_published_snapshot(company, tmp_path):
+    """The analyses compile with dbt and, run on the snapshot as the README shows, give the answers the
+    reference funnel gives."""
+    compiled = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "compile", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(PROJECT_ROOT), "--target-path", str(tmp_path), "-s", "path:analyses", "--quiet"],
+        capture_output=True, text=True, check=False, env={**os.environ, "MEMBRANA_DATA_DIR": str(company.data_dir)},
+    )
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    folder = tmp_path / "compiled" / "membrana" / "analyses"
+    with duckdb.connect() as con:
+        con.execute(f"attach '{company.data_dir / 'published' / 'marts.duckdb'}' as warehouse (read_only)")
+
+        def answer(name):
+            cursor = con.execute((folder / f"{name}.sql").read_text())
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+        cheapest, fell = answer("cheapest_channel_to_deal"), answer("membrane_fell_last_month")
+        assert answer("budget_to_fill_next_month")
+
+    months = complete_months(company.funnel, company.month, 3)
+    totals = {}
+    for (month, channel), row in company.kpi.items():
+        if month in months:
+            cost, deals = totals.get(channel, (0, 0))
+            totals[channel] = (cost + row["acquisition_cost"], deals + row["deals_won"])
+    expected = sorted((float(cost) / deals, channel) for channel, (cost, deals) in totals.items() if deals)
+    got = [(row["cost_per_deal"], row["channel"]) for row in cheapest if row["deals_won"]]
+    assert [channel for _, channel in got] == [channel for _, channel in expected]
+    assert all(abs(a - b) < 0.01 for (a, _), (b, _) in zip(got, expected))
+
+    previous = complete_months(company.funnel, company.month, 2)[0]
+    for row in fell:
+        before = company.kpi[(previous, row["channel"])][row["membrane"]]
+        after = company.month_kpi[row["channel"]][row["membrane"]]
+        better = (after - before) if row["membrane"] != "no_show_rate" else (before - after)
+        assert abs(row["change_for_the_better"] - float(better)) < 1e-9, row
+    changes = [row["change_for_the_better"] for row in fell]
+    assert changes == sorted(changes) and len(fell) >= 4

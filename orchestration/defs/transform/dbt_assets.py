@@ -24,6 +24,10 @@ class MembranaTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else "marts"
 
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]):
+        """A model's own `meta.dagster.owners`, else the team's."""
+        return super().get_owners(dbt_resource_props) or ["team:data"]
+
 
 class BuildConfig(dg.Config):
     full_refresh: bool = False
