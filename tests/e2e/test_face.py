@@ -320,3 +320,19 @@ def test_analyses_answer_their_questions_on_the_published_snapshot(company, tmp_
         assert abs(row["change_for_the_better"] - float(better)) < 1e-9, row
     changes = [row["change_for_the_better"] for row in fell]
     assert changes == sorted(changes) and len(fell) >= 4
+
+
+def test_docs_builds_the_dbt_docs_with_the_warehouse_catalog(company, tmp_path):
+    result = run_membrana("docs", "--no-serve", data_dir=company.data_dir)
+    assert result.returncode == 0, result.stderr
+    docs = company.data_dir / "dbt_docs"
+    assert (docs / "index.html").exists()
+    catalog = json.loads((docs / "catalog.json").read_text())
+    documented = {node["metadata"]["name"]: set(node["columns"]) for node in catalog["nodes"].values()}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{company.data_dir / 'published' / 'marts.duckdb'}' as snapshot (read_only)")
+        columns = {name for (name,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = 'snapshot' and table_name = 'kpi_monthly'"
+        ).fetchall()}
+    assert documented["kpi_monthly"] == columns
+    assert run_membrana("docs", "--no-serve", data_dir=tmp_path).returncode == 3
