@@ -12,6 +12,7 @@ it with its reason instead of it vanishing here.
 import codecs
 import csv
 import gzip
+import hashlib
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +65,7 @@ class Mapping:
     thousands: str = ""
     totals_column: str | None = None
     totals_prefixes: tuple[str, ...] = ()
+    digest: str = ""  # of the mapping file and its preset: files loaded under another mapping are reloaded
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ def load_mapping(name: str, path: Path) -> Mapping:
     check_keys(path, "the mapping", own, MAPPING_KEYS)
     origin = str(path)
     document = own
+    digest = hashlib.sha256(path.read_bytes())
     if "preset" in own:
         preset_path = PRESETS_DIR / f"{own['preset']}.yml"
         if not preset_path.is_file():
@@ -143,6 +146,7 @@ def load_mapping(name: str, path: Path) -> Mapping:
             raise MappingError(f"{path}: preset {own['preset']!r} does not exist (built-in presets: {known})")
         document = merged(read_yaml(preset_path), {k: v for k, v in own.items() if k != "preset"})
         origin = f"{path} (preset {own['preset']})"
+        digest.update(preset_path.read_bytes())
     entity_name = document.get("entity")
     if entity_name not in ENTITIES:
         raise MappingError(f"{path}: entity must be one of {', '.join(ENTITIES)}, not {entity_name!r}")
@@ -205,6 +209,7 @@ def load_mapping(name: str, path: Path) -> Mapping:
         thousands=str(formats.get("thousands", "")),
         totals_column=None if totals.get("column") is None else str(totals["column"]),
         totals_prefixes=as_tuple(totals.get("starts_with")),
+        digest=digest.hexdigest()[:16],
     )
 
 

@@ -171,10 +171,12 @@ def load_entity(
             "select file_size, file_mtime, file_hash, rows_loaded from audit.load_manifest where file_path = ?",
             [str(path)],
         ).fetchone()
-        if known and known[0] == stat.st_size and known[1] == stat.st_mtime:
+        # a mapped file's hash carries its mapping's: a changed mapping reloads the source's files
+        mapping_digest = f"+{mapping.digest}" if mapping else ""
+        if known and known[0] == stat.st_size and known[1] == stat.st_mtime and known[2].endswith(mapping_digest):
             results.append(FileLoad(entity_name, str(path), "unchanged", known[3]))
             continue
-        digest = file_hash(path)
+        digest = file_hash(path) + mapping_digest
         if known and known[2] == digest:
             con.execute("update audit.load_manifest set file_mtime = ? where file_path = ?", [stat.st_mtime, str(path)])
             results.append(FileLoad(entity_name, str(path), "unchanged", known[3]))

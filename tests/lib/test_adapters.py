@@ -324,3 +324,14 @@ def test_a_windows_1251_file_declared_utf8_says_to_set_the_encoding(con, data_di
         load(con, data_dir, "contacts")
     assert str(error.value) == (f"{path}: is not UTF-8; set read.encoding: cp1251 (or auto) in "
                                 f"{data_dir}/config/mappings/calls.yml (preset calltracking)")
+
+
+def test_a_changed_mapping_reloads_the_files_of_its_source(con, data_dir):
+    text = "День;Кампания;Показы;Клики;Расход (руб.)\n01.11.2026;okna;10;1;100,50\n"
+    add_source(data_dir, "direct", "preset: yandex_direct\nread: {skip_lines: 0}\n", "r.csv", text.encode("utf-8"))
+    assert [load.status for load in load(con, data_dir, "ad_spend")] == ["loaded"]
+    assert [load.status for load in load(con, data_dir, "ad_spend")] == ["unchanged"]
+    mapping = data_dir / "config" / "mappings" / "direct.yml"
+    mapping.write_text(mapping.read_text() + "constants: {currency: KZT}\n")
+    assert [load.status for load in load(con, data_dir, "ad_spend")] == ["replaced"]
+    assert con.execute("select currency, cost, source_line from raw.ad_spend").fetchall() == [("KZT", "100.50", 2)]
