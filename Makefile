@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data/demo
 
-.PHONY: run test lint demo dev clean browser screenshot
+.PHONY: run test lint demo dev clean browser screenshot bench
 
 $(BIN)/membrana: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ demo: $(BIN)/membrana
 # The Dagster UI with the whole lineage, on the demo data unless MEMBRANA_DATA_DIR is set.
 dev: $(BIN)/membrana
 	$(BIN)/dagster dev
+
+# Performance benchmark against the reference scripts (bench/run_bench.py): writes BENCHMARKS.md.
+# SIZE: any of tiny small medium large (100 k, 1 M, 10 M contacts; tiny = 10 k, for CI).
+SIZE ?= small medium large
+bench: $(BIN)/membrana
+	$(BIN)/python bench/run_bench.py --sizes "$(SIZE)"
 
 lint: $(BIN)/membrana
 	$(BIN)/ruff check orchestration tests

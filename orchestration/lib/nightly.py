@@ -1,6 +1,7 @@
 """Runs the nightly job in this process (no UI, no daemon) and turns a failure into one line."""
 
 import json
+import time
 import uuid
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from orchestration.lib.paths import DBT_PROJECT_DIR, data_dir
+from orchestration.lib.run_timings import step_seconds, write_run_timings
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,14 @@ def run_nightly_job(full_refresh: bool = False, listener=None) -> RunOutcome:
     }
     log_dir = data_dir() / "logs"
     log_dir.mkdir(exist_ok=True)
+    started = time.monotonic()
     # dbt's and Dagster's own output goes to the run log; the user sees the summary or one line.
     with open(log_dir / "last_run.log", "w") as log, redirect_stdout(log), redirect_stderr(log):
         result = job.execute_in_process(
             run_config=run_config, raise_on_error=False, instance=instance, run_id=run_id
         )
+    write_run_timings(log_dir / "last_run_timings.json", total_seconds=time.monotonic() - started,
+                      steps=step_seconds(instance, run_id), success=result.success)
     if result.success:
         return RunOutcome(True)
     return RunOutcome(False, failure_reason(result))
