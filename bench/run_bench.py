@@ -120,7 +120,7 @@ def run_membrana(folder: Path, what: str, memory_limit: str | None = None) -> di
     started = time.time()
     measured = run_checked([str(MEMBRANA), "run"], what, env=membrana_env(folder, memory_limit))
     timings = json.loads((folder / "logs" / "last_run_timings.json").read_text())
-    return {**figures(measured), "stages": stages(timings["steps"], dbt_results_since(started))}
+    return {**figures(measured), "stages": stages(timings["steps"], dbt_results(folder, started))}
 
 
 def figures(measured: Measured) -> dict:
@@ -128,14 +128,12 @@ def figures(measured: Measured) -> dict:
             "peak_gb": round(measured.peak_bytes / GB, 3)}
 
 
-def dbt_results_since(started: float) -> list[dict]:
+def dbt_results(folder: Path, started: float) -> list[dict]:
     """Each model's and test's time in the dbt invocation of the run that started at `started`."""
-    candidates = [p for p in (ROOT / "dbt_project" / "target").rglob("run_results.json")
-                  if p.stat().st_mtime >= started]
-    if not candidates:
+    run_results = folder / "logs" / "dbt" / "run_results.json"
+    if not run_results.is_file() or run_results.stat().st_mtime < started:
         return []
-    newest = max(candidates, key=lambda p: p.stat().st_mtime)
-    return json.loads(newest.read_text())["results"]
+    return json.loads(run_results.read_text())["results"]
 
 
 def stages(steps: dict[str, float], dbt_results: list[dict]) -> dict[str, float]:
@@ -160,7 +158,7 @@ def stages(steps: dict[str, float], dbt_results: list[dict]) -> dict[str, float]
     result[f"checks ({tests} dbt tests)"] = round(checks, 2)
     if dbt_step:
         # dbt runs two threads: the sum of node times can exceed the step's wall time.
-        result["dbt start-up and wait (step wall time − node time / threads)"] = round(
+        result["dbt outside its nodes (step wall − node time ÷ 2 threads)"] = round(
             max(steps[dbt_step] - node_seconds / 2, 0), 2)
         result["dbt step (wall)"] = round(steps[dbt_step], 2)
     for step, seconds in steps.items():

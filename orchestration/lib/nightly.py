@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from orchestration.lib.paths import DBT_PROJECT_DIR, data_dir
+from orchestration.lib.paths import data_dir, dbt_target_dir
 from orchestration.lib.run_timings import step_seconds, write_run_timings
 
 
@@ -66,11 +66,9 @@ def failure_reason(result: dg.ExecuteInProcessResult) -> str:
 
 def dbt_failure() -> str:
     """The first failing model or test of the last dbt invocation, from its run_results.json."""
-    # dagster-dbt gives every invocation its own target folder: read the newest one.
-    candidates = sorted((DBT_PROJECT_DIR / "target").rglob("run_results.json"), key=lambda p: p.stat().st_mtime)
     try:
-        results = json.loads(candidates[-1].read_text())["results"]
-    except (IndexError, OSError, ValueError, KeyError):
+        results = json.loads((dbt_target_dir() / "run_results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
         return "dbt failed before running any model (see `dagster dev` or dbt_project/logs/dbt.log)"
     failed = [r for r in results if r.get("status") in ("error", "fail")]
     if not failed:

@@ -35,3 +35,8 @@ def warehouse_path() -> Path:
 
 def published_dir() -> Path:
     return data_dir() / "published"
+
+
+def dbt_target_dir() -> Path:
+    """dbt's target folder for this data folder's runs: run_results.json, compiled SQL, partial parse."""
+    return data_dir() / "logs" / "dbt"

@@ -3,17 +3,21 @@
         materialized='incremental',
         unique_key='date',
         incremental_strategy='delete+insert',
+        pre_hook="{% if is_incremental() and env_var('MEMBRANA_LOADED_AFTER', '') %}
+            delete from {{ this }} where date in (select date_day from {{ ref('int_funnel_days_to_rebuild') }})
+            {% endif %}",
     )
 }}
 -- depends_on: {{ ref('int_funnel_days_to_rebuild') }}
 {# One row per day and channel: each funnel event on the day it happened, and the day's costs.
    Incremental: a nightly run rebuilds only the days that new exports touched (all of them when
-   `loaded_after` is not set). #}
+   MEMBRANA_LOADED_AFTER is not set). The pre-hook empties those days first: delete+insert alone would
+   keep the old rows of a day that has no event left. #}
 with
 
 events as (
     select * from {{ ref('int_funnel_events_unioned') }}
-    {% if is_incremental() and var('loaded_after') %}
+    {% if is_incremental() and env_var('MEMBRANA_LOADED_AFTER', '') %}
     where event_date in (select date_day from {{ ref('int_funnel_days_to_rebuild') }})
     {% endif %}
 ),

@@ -4,7 +4,7 @@ A nightly run is incremental: only the days touched by rows loaded since the las
 are rebuilt. A full refresh happens on the first build, after a config change, after a loaded file was
 replaced, or when asked for (`membrana run --full-refresh`)."""
 
-import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,12 +45,12 @@ def membrana_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
         built_through = newest_load(con)
         mark_build_started(con)
     context.log.info(f"dbt build: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason})")
-    args = ["build"]
-    if plan.full_refresh:
-        args.append("--full-refresh")
-    else:
-        args += ["--vars", json.dumps({"loaded_after": plan.loaded_after})]
-    yield from dbt.cli(args, context=context).stream()
+    args = ["build", "--full-refresh"] if plan.full_refresh else ["build"]
+    # Read by the incremental models (an environment variable keeps dbt's partial parsing valid).
+    os.environ["MEMBRANA_LOADED_AFTER"] = plan.loaded_after or ""
+    # One target folder per data folder: dbt's partial-parse state survives from one night to the next
+    # (it is only valid for the profile, hence the warehouse path, it was made with).
+    yield from dbt.cli(args, context=context, target_path=paths.dbt_target_dir()).stream()
     # Only a build whose models and tests all passed moves the watermark.
     with duckdb.connect(str(paths.warehouse_path())) as con:
         record_build(con, built_through, fingerprint)

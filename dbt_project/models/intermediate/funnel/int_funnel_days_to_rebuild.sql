@@ -1,9 +1,13 @@
 {# The days whose funnel figures can have changed since the last build: every day that any version
-   of a record loaded after `loaded_after` refers to, and every day of the leads it touches (a new
-   contact can change its lead's channel; a meeting or deal moves with its lead). A new exchange rate
+   of a record loaded after MEMBRANA_LOADED_AFTER (set by the orchestrator) refers to, and every day
+   of the leads it touches (a new contact can change its lead's channel; a meeting or deal moves with
+   its lead). A new exchange rate
    changes every day from its own on. Only used by incremental runs of funnel_daily; the orchestrator
    runs a full refresh when config changed or a loaded file was replaced. #}
-{%- set loaded_after = "cast('" ~ (var('loaded_after') or '1900-01-01') ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
+{#- An environment variable, not a dbt var: a var that changes every night makes dbt re-parse the whole
+    project, a changed environment variable only the files that read it. #}
+{%- set loaded_after = "cast('" ~ (env_var('MEMBRANA_LOADED_AFTER', '') or '1900-01-01') ~ "' as "
+    ~ dbt.type_timestamp() ~ ")" %}
 with
 
 contact_versions as (select * from {{ ref('base_crm__contacts') }}),
