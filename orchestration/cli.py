@@ -70,11 +70,10 @@ def last_dbt_results(since: float) -> dict | None:
     """Models and tests by status, from the run_results.json this run's dbt build wrote (None: dbt did not run)."""
     from orchestration.lib.status import dbt_results_summary
 
-    candidates = sorted((p for p in (paths.DBT_PROJECT_DIR / "target").rglob("run_results.json")
-                         if p.stat().st_mtime >= since), key=lambda p: p.stat().st_mtime)
+    run_results = paths.dbt_target_dir() / "run_results.json"
     try:
-        return dbt_results_summary(candidates[-1])
-    except (IndexError, OSError, ValueError, KeyError):
+        return dbt_results_summary(run_results) if run_results.stat().st_mtime >= since else None
+    except (OSError, ValueError, KeyError):
         return None
 
 

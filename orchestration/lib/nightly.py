@@ -69,10 +69,10 @@ def dbt_failure() -> str:
     try:
         results = json.loads((dbt_target_dir() / "run_results.json").read_text())["results"]
     except (OSError, ValueError, KeyError):
-        return "dbt failed before running any model (see `dagster dev` or dbt_project/logs/dbt.log)"
+        return f"dbt failed before running any model (see {dbt_target_dir() / 'dbt.log'})"
     failed = [r for r in results if r.get("status") in ("error", "fail")]
     if not failed:
-        return "dbt failed (see dbt_project/logs/dbt.log)"
+        return f"dbt failed (see {dbt_target_dir() / 'dbt.log'})"
     first = failed[0]
     what = "test" if first["unique_id"].startswith("test.") else "model"
     name = first["unique_id"].split(".")[2]
