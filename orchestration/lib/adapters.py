@@ -13,12 +13,14 @@ import codecs
 import csv
 import gzip
 import hashlib
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from zipfile import BadZipFile
 
 import duckdb
 import pyarrow as pa
@@ -351,7 +353,7 @@ def xlsx_source(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping) ->
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, InvalidFileException, KeyError, ValueError) as error:
+    except (OSError, InvalidFileException, BadZipFile, KeyError, ValueError) as error:
         raise MappingError(f"{path}: cannot be opened as XLSX ({str(error).splitlines()[0]})") from None
     try:
         if mapping.sheet is not None and mapping.sheet not in workbook.sheetnames:
@@ -464,6 +466,20 @@ def normalised(column: str, expression: str, mapping: Mapping) -> str:
     return expression
 
 
+def read_error(path: Path, mapping: Mapping, message: str) -> str:
+    """DuckDB's many-line reader error as one line: the file, the line and what to fix."""
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    where = f"{path} line {line.group(1)}" if line else str(path)
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if fields:
+        expected, found = fields.groups()
+        return (f"{where}: {found} fields where the header has {expected}; quote values that contain "
+                f"{mapping.delimiter!r} or fix read.delimiter in {mapping.origin}")
+    if "unterminated quote" in message:
+        return f"{where}: a quoted value is never closed; fix the quotes in the export"
+    return f"{where}: cannot be read ({message.strip().splitlines()[0]})"
+
+
 @dataclass(frozen=True)
 class MappedLoad:
     rows: int
@@ -539,9 +555,9 @@ def insert_mapped(con, mapping: Mapping, path: Path, loaded_at: datetime) -> Map
                 f"loaded_at) select {', '.join(entity.columns)}, extra_columns, source_file, source_line, loaded_at "
                 "from mapped_file where is_data"
             )
+            con.execute("drop table mapped_file")
         except duckdb.Error as error:
-            raise MappingError(f"{path}: cannot be read ({str(error).strip().splitlines()[0]})") from None
-        finally:
-            con.execute("drop table if exists mapped_file")
+            # the caller's transaction is aborted now: its rollback also drops the temporary table
+            raise MappingError(read_error(path, mapping, str(error))) from None
     return MappedLoad(rows, totals, tuple(extras), tuple(absent))
 

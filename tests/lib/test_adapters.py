@@ -335,3 +335,15 @@ def test_a_changed_mapping_reloads_the_files_of_its_source(con, data_dir):
     mapping.write_text(mapping.read_text() + "constants: {currency: KZT}\n")
     assert [load.status for load in load(con, data_dir, "ad_spend")] == ["replaced"]
     assert con.execute("select currency, cost, source_line from raw.ad_spend").fetchall() == [("KZT", "100.50", 2)]
+
+
+def test_a_malformed_line_is_named_with_what_to_fix(con, data_dir):
+    text = "Отчёт\nДень;Кампания;Показы;Клики;Расход (руб.)\n01.11.2026;okna;10;1;100,50\n02.11.2026;ok;na;10;1;7,00\n"
+    path = add_source(data_dir, "direct", "preset: yandex_direct\n", "r.csv", text.encode("cp1251"))
+    with pytest.raises(LandingError) as error:
+        load(con, data_dir, "ad_spend")
+    assert str(error.value) == (f"{path} line 4: 6 fields where the header has 5; quote values that contain ';' or "
+                                f"fix read.delimiter in {data_dir}/config/mappings/direct.yml (preset yandex_direct)")
+    # the whole file is refused: nothing of it stays in raw or in the manifest
+    assert con.execute("select count(*) from raw.ad_spend").fetchone()[0] == 0
+    assert con.execute("select count(*) from audit.load_manifest").fetchone()[0] == 0
