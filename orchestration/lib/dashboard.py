@@ -45,6 +45,11 @@ LABELS = {
         "run_report": "the run report (logs/run_report.json) has not been written",
         "alerts_mart": "the snapshot has no alerts mart",
         "unit_economics_mart": "the snapshot has no unit_economics mart (CAC, LTV, payback)",
+        "channel_plan_mart": "the snapshot has no capacity_plan_by_channel mart",
+        "channel_plan": "What each channel must bring (at its own cost and the current mix)",
+        "contacts_needed": "Contacts needed", "budget_needed": "Budget needed", "budget_actual": "Budget spent",
+        "run_facts": ("Outcome", "Started", "Duration, s", "Why not published", "Checks", "Blocking failures",
+                      "Drift alerts"),
     },
     "ru": {
         "title": "membrana — панель воронки", "published": "Снимок опубликован", "month": "Последний полный месяц",
@@ -66,6 +71,11 @@ LABELS = {
         "run_report": "отчёт о запуске (logs/run_report.json) ещё не записан",
         "alerts_mart": "в снимке нет витрины alerts",
         "unit_economics_mart": "в снимке нет витрины unit_economics (CAC, LTV, окупаемость)",
+        "channel_plan_mart": "в снимке нет витрины capacity_plan_by_channel",
+        "channel_plan": "Что должен дать каждый канал (по его цене и текущему миксу)",
+        "contacts_needed": "Нужно ПО", "budget_needed": "Нужен бюджет", "budget_actual": "Потрачено",
+        "run_facts": ("Итог", "Начало", "Длительность, с", "Почему не опубликовано", "Проверки",
+                      "Блокирующие ошибки", "Сигналы дрейфа"),
     },
 }
 
@@ -275,6 +285,15 @@ def capacity_section(con, month, fmt: Formatter, t: dict) -> dict:
             "load": fmt.percent(last["production_load"]), "target": fmt.percent(target)}
 
 
+def channel_plan_section(con, month, fmt: Formatter) -> list[list[str]]:
+    """Per channel: the contacts and budget it must bring to fill capacity, against what it brought."""
+    rows = rows_of(con, "select channel, required_contacts, incoming_contacts, required_budget, acquisition_cost "
+                        "from snapshot.marts.capacity_plan_by_channel where month = ? "
+                        "order by required_budget desc nulls last, channel", [month])
+    return [[row["channel"], fmt.number(row["required_contacts"]), fmt.number(row["incoming_contacts"]),
+             fmt.number(row["required_budget"]), fmt.number(row["acquisition_cost"])] for row in rows]
+
+
 def unit_economics_section(con, month, fmt: Formatter, t: dict, has_mart: bool) -> dict:
     base = (("acquisition_cost", "money"), ("deals_won", "count"), ("cost_per_contact", "money"),
             ("cost_per_deal", "money"), ("average_check", "money"), ("romi", "rate"))
@@ -292,18 +311,25 @@ def unit_economics_section(con, month, fmt: Formatter, t: dict, has_mart: bool) 
             "rows": [{"channel": r["channel"], "cells": [fmt.value(r[c], kind) for c, kind in columns]} for r in rows]}
 
 
-def run_section(report: dict | None) -> list[tuple[str, str]] | None:
-    """The run report's top-level facts (scalars), and a count of its checks by status when it lists them."""
+RUN_FACTS = ("status", "started_at", "duration_seconds", "reason", "checks", "blocking_failures", "drift_alerts")
+
+
+def run_section(report: dict | None, t: dict) -> list[tuple[str, str]] | None:
+    """The run report's headline facts (docs/run_report.md): outcome, timing, checks by status, what blocked
+    the publish, drift alerts."""
     if report is None:
         return None
-    facts = [(key, str(value)) for key, value in report.items() if isinstance(value, (str, int, float, bool))]
-    checks = report.get("checks")
-    if isinstance(checks, list):
-        statuses: dict[str, int] = {}
-        for check in checks:
-            status = str(check.get("status", "?")) if isinstance(check, dict) else "?"
-            statuses[status] = statuses.get(status, 0) + 1
-        facts.append(("checks", ", ".join(f"{status} {count}" for status, count in sorted(statuses.items()))))
+    facts = []
+    for key, label in zip(RUN_FACTS, t["run_facts"]):
+        value = report.get(key)
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{count} {name}" for name, count in value.items() if count)
+        elif isinstance(value, list):
+            value = "; ".join(item.get("summary", str(item)) if isinstance(item, dict) else str(item)
+                              for item in value)
+        facts.append((label, str(value)))
     return facts
 
 
@@ -313,7 +339,7 @@ def render_dashboard(data_dir: Path, language: str) -> str:
     published_at = datetime.fromtimestamp((published / "marts.duckdb").stat().st_mtime)
     page = {"t": t, "language": language, "data_dir": str(data_dir),
             "published_at": published_at.strftime("%Y-%m-%d %H:%M"), "run": run_section(read_run_report(
-                data_dir / "logs"))}
+                data_dir / "logs"), t)}
     with connect_snapshot(published) as con:
         marts = snapshot_marts(con)
         month = last_complete_month(con)
@@ -324,6 +350,7 @@ def render_dashboard(data_dir: Path, language: str) -> str:
                 funnel=funnel_section(con, month, fmt, t), kpi=kpi_section(con, month, fmt, t),
                 alerts=alerts, trends=trends_section(con, month, fmt, t, [a["raw"] for a in alerts or []]),
                 capacity=capacity_section(con, month, fmt, t),
+                channel_plan=channel_plan_section(con, month, fmt) if "capacity_plan_by_channel" in marts else None,
                 unit_economics=unit_economics_section(con, month, fmt, t, "unit_economics" in marts),
             )
     environment = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["j2"]))

@@ -101,11 +101,32 @@ def collect_status(data_dir: Path, today: date) -> dict:
     return status
 
 
+def last_run_outcome(status: dict) -> dict | None:
+    """The last run in one shape, from the run report (docs/run_report.md, schema_version 1) when there is
+    one, else from logs/last_run.json."""
+    report, run = status["run_report"], status["last_run"]
+    if report and report.get("schema_version") == 1:
+        checks = report.get("checks") or {}
+        return {
+            "started_at": report.get("started_at"), "seconds": report.get("duration_seconds") or 0,
+            "succeeded": report.get("status") == "published", "outcome": report.get("status"),
+            "reason": report.get("reason") or "",
+            "checks": ", ".join(f"{checks[key]} {key}" for key in ("passed", "warned", "failed", "not_run")
+                                if checks.get(key)) or "none ran",
+            "drift_alerts": report.get("drift_alerts") or [],
+        }
+    if run:
+        return {"started_at": run["started_at"], "seconds": run["seconds"], "succeeded": run["success"],
+                "outcome": "published" if run["success"] else "failed", "reason": run["reason"],
+                "checks": "dbt " + format_dbt(run.get("dbt")), "drift_alerts": []}
+    return None
+
+
 def status_exit_code(status: dict) -> int:
     if status["published_at"] is None:
         return STATUS_NOTHING_PUBLISHED
-    last_run = status["last_run"]
-    return STATUS_LAST_RUN_FAILED if last_run and not last_run["success"] else STATUS_OK
+    outcome = last_run_outcome(status)
+    return STATUS_LAST_RUN_FAILED if outcome and not outcome["succeeded"] else STATUS_OK
 
 
 def format_dbt(dbt: dict | None) -> str:
@@ -122,19 +143,16 @@ def format_dbt(dbt: dict | None) -> str:
 
 def format_status(status: dict) -> str:
     lines = [f"Data folder: {status['data_dir']}"]
-    run = status["last_run"]
+    run = last_run_outcome(status)
     if run is None:
-        lines.append("Last run: none recorded (logs/last_run.json appears after `membrana run`)")
+        lines.append("Last run: none recorded (logs/run_report.json appears after `membrana run`)")
     else:
-        outcome = "succeeded" if run["success"] else f"FAILED — {run['reason']}"
+        outcome = "succeeded" if run["succeeded"] else f"{run['outcome'].upper()} — {run['reason']}"
         lines.append(f"Last run: {run['started_at']}, {run['seconds']:.0f} s, {outcome}")
-        lines.append(f"  checks: {format_dbt(run.get('dbt'))}")
-    report = status["run_report"]
-    if report is None:
+        lines.append(f"  checks: {run['checks']}")
+        lines += [f"  drift: {alert}" for alert in run["drift_alerts"]]
+    if status["run_report"] is None:
         lines.append("  run report: not available yet (logs/run_report.json)")
-    else:
-        facts = [f"{key} {value}" for key, value in report.items() if isinstance(value, (str, int, float, bool))]
-        lines.append(f"  run report: {', '.join(facts) or 'logs/run_report.json'}")
     if status["published_at"] is None:
         lines.append("Published snapshot: none yet — run `membrana run`")
     else:

@@ -189,6 +189,8 @@ def test_dashboard_says_which_parts_are_not_available_yet(company):
     published = {p.stem for p in (company.data_dir / "published" / "parquet").iterdir()}
     assert ("the snapshot has no alerts mart" in html) == ("alerts" not in published)
     assert ("the snapshot has no unit_economics mart" in html) == ("unit_economics" not in published)
+    assert ("the snapshot has no capacity_plan_by_channel mart" in html) == \
+        ("capacity_plan_by_channel" not in published)
     has_report = (company.data_dir / "logs" / "run_report.json").exists()
     assert ("the run report (logs/run_report.json) has not been written" in html) == (not has_report)
 
