@@ -58,6 +58,7 @@ CAPACITY_COLUMNS = ["effective_from", "production_units", "jobs_per_unit_per_shi
                     "working_days_per_month", "meeting_hours", "call_minutes", "target_load",
                     "fixed_costs_per_month", "variable_cost_per_job", "gross_margin", "base_currency"]
 FIXATION_COLUMNS = ["channel", "effective_from", "cost_per_fixed_lead", "currency"]
+PLAN_COLUMNS = ["month", "channel", "target_contacts", "target_deals", "target_revenue", "target_budget"]
 
 # --------------------------------------------------------------------------------------------------
 # The company model
@@ -167,7 +168,10 @@ _MANAGER_P = np.array([0.30, 0.27, 0.23, 0.20])
 _MANAGER_SKILL = np.array([1.12, 1.00, 0.85, 0.95])
 _MANAGER_SKILL = _MANAGER_SKILL / (_MANAGER_SKILL @ _MANAGER_P)
 
-LEAD_STATUSES = ["new", "meeting_booked", "won", "lost", "junk"]
+LEAD_STATUSES = ["new", "meeting_booked", "won", "lost", "junk", "declined"]
+# the demo CRM's statuses and the canonical stages they mean (config/lead_statuses.csv)
+LEAD_STAGES = {"new": "mql", "meeting_booked": "sal", "won": "won", "lost": "lost", "junk": "disqualified",
+               "declined": "rejected"}
 MEETING_STATUSES = ["planned", "held", "no_show", "cancelled", "rescheduled"]
 _M_PLANNED, _M_HELD, _M_NOSHOW, _M_CANCEL, _M_RESCHED = range(5)
 DEAL_STATUSES = ["open", "won", "lost"]
@@ -528,7 +532,7 @@ def _gen_cohort(ctx: _Ctx, mi: int, m_first: date, m_last: date, day_counts: np.
     # v1: meeting booked, or given up (lost / junk) when no meeting was ever booked
     gave_up = _office_hours(rng, created + _uniform(rng, HOUR, 3 * DAY, nL).astype(np.int64), created + 600)
     v1_t = np.where(booked, booked_at, gave_up)
-    v1_s = np.where(booked, 1, np.where(rng.random(nL) < 0.3, 4, 3))
+    v1_s = np.where(booked, 1, np.where(rng.random(nL) < 0.3, 4, 5))   # junk, or declined by sales
     v1_ok = v1_t <= T
     # v2: outcome of a booked lead
     v2_t = np.full(nL, T + 1)
@@ -904,7 +908,8 @@ def generate_company(out_dir: Path, *, contacts: int | None = None, years: int =
     exports ``<entity>_YYYY-MM-DD.csv`` holding every record created or updated in the 14 days up to the
     export day, in its state at the end of that day; the last export is on ``end_date``), ad_spend, costs
     and fx_rates (monthly, ``<entity>_YYYY-MM.csv``), plus ``out_dir/config/capacity.csv`` and
-    ``out_dir/config/fixation_cost.csv``.  Events after ``end_date`` 23:59:59 have not happened yet.
+    ``out_dir/config/fixation_cost.csv``, ``plan.csv`` and ``lead_statuses.csv`` (that fit the data).
+    Events after ``end_date`` 23:59:59 have not happened yet.
 
     ``contacts=None`` -> about 2,000 contacts a month; ``contacts=N`` -> exactly N distinct contacts, with
     money, capacity and fixed costs scaled in proportion.  ``bad_rows=True`` inserts a dozen rows that each
@@ -1004,6 +1009,8 @@ def generate_company(out_dir: Path, *, contacts: int | None = None, years: int =
     con.close()
 
     _write_config(out_dir / "config", start, scale)
+    _write_plan(out_dir / "config", months, [int(day_counts[(m_first - start).days:(m_last - start).days + 1].sum())
+                                             for m_first, m_last in months], scale)
     if copy_channel_config:
         for name in ("channels.csv", "channel_rules.csv"):
             (out_dir / "config" / name).write_bytes((DEFAULTS_DIR / name).read_bytes())
@@ -1039,4 +1046,33 @@ def _write_config(cfg: Path, start: date, scale: float) -> None:
                 ["aggregators", start.isoformat(), "400", "RUB"],
                 ["*", mid.isoformat(), "180", "RUB"]]
     for name, table in (("capacity.csv", capacity), ("fixation_cost.csv", fixation)):
+        (cfg / name).write_bytes(("\n".join(",".join(r) for r in table) + "\n").encode("utf-8"))
+
+
+_PLAN_AMBITION = 1.10      # the plan asks for 10 % more than the company's model gives
+
+
+def _write_plan(cfg: Path, months, month_contacts: list[int], scale: float) -> None:
+    """config/plan.csv: per month and channel, targets a little above what the company model expects
+    (contacts by the channel mix, deals through each channel's membranes, revenue at its median check,
+    budget from its cost items, ad budget and fixation price); lead_statuses.csv: the demo's statuses."""
+    rows = [PLAN_COLUMNS]
+    for (m_first, _), contacts in zip(months, month_contacts, strict=True):
+        shares = _channel_shares(m_first.month)
+        season = _SEASON[m_first.month - 1]
+        for c, channel in enumerate(CHANNELS):
+            if channel == "unknown":
+                continue
+            n = contacts * shares[c]
+            held = n * _FIX[c] * _BOOK[c] * 0.86 * (1 - _NOSHOW[c])
+            deals = held * _CLOSE[c]
+            budget = sum(amount * (season if seasonal else 1.0) for ch, _, amount, active, seasonal in COST_ITEMS
+                         if ch == channel and (active is None or m_first.month in active)) * scale
+            budget += (_ONLINE_BUDGET * scale * season if channel == "online_ads" else 0.0)
+            budget += n * _FIX[c] * (400 if channel == "aggregators" else 165)
+            rows.append([m_first.isoformat(), channel, str(round(n * _PLAN_AMBITION)),
+                         str(round(deals * _PLAN_AMBITION)), str(int(round(deals * _CHECK[c] * _PLAN_AMBITION, -3))),
+                         str(int(round(budget, -3)))])
+    statuses = [["status", "stage"], *([status, stage] for status, stage in LEAD_STAGES.items())]
+    for name, table in (("plan.csv", rows), ("lead_statuses.csv", statuses)):
         (cfg / name).write_bytes(("\n".join(",".join(r) for r in table) + "\n").encode("utf-8"))

@@ -69,4 +69,6 @@ CONFIG_FILES = {
     "capacity": ("effective_from", "production_units", "jobs_per_unit_per_shift", "shift_hours",
                  "working_days_per_month", "meeting_hours", "call_minutes", "target_load",
                  "fixed_costs_per_month", "variable_cost_per_job", "gross_margin", "base_currency"),
+    "plan": ("month", "channel", "target_contacts", "target_deals", "target_revenue", "target_budget"),
+    "lead_statuses": ("status", "stage"),
 }

@@ -25,6 +25,7 @@ from orchestration.lib.adapters import (
     readable,
     source_mappings,
 )
+from orchestration.lib.config_rules import MAY_BE_EMPTY, NULLABLE_COLUMNS, PLAN_TARGETS, first_broken_rule
 from orchestration.lib.entities import CONFIG_FILES, ENTITIES
 
 
@@ -231,6 +232,7 @@ CONFIG_TYPES = {
             if column not in ("effective_from", "base_currency")
         },
     },
+    "plan": {"month": "date", **{column: "decimal(28, 6)" for column in PLAN_TARGETS}},
 }
 
 
@@ -254,18 +256,22 @@ def load_config(con, name: str, config_dir: Path, defaults_dir: Path) -> Path:
            for column in OPTIONAL_CONFIG_COLUMNS.get(name, ())]
     )
     con.execute(f"create or replace table config.{name} as select {select_list} from {reader}")
-    if con.execute(f"select count(*) from config.{name}").fetchone()[0] == 0:
+    if name not in MAY_BE_EMPTY and con.execute(f"select count(*) from config.{name}").fetchone()[0] == 0:
         raise LandingError(f"{path}: has no rows")
     for column, data_type in CONFIG_TYPES.get(name, {}).items():
+        empty_is_bad = "false" if column in NULLABLE_COLUMNS.get(name, ()) else "value is null"
         bad = con.execute(
             f"""
             select line, value from (
                 select row_number() over () + 1 as line, {column} as value from config.{name}
-            ) where value is null or try_cast(value as {data_type}) is null limit 1
+            ) where {empty_is_bad} or (value is not null and try_cast(value as {data_type}) is null) limit 1
             """
         ).fetchone()
         if bad:
             raise LandingError(f"{path} line {bad[0]}: {column} {bad[1]!r} is not a valid {data_type.split('(')[0]}")
+    broken_rule = first_broken_rule(con, name)
+    if broken_rule:
+        raise LandingError(f"{path} {broken_rule}")
     return path
 
 

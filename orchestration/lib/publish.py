@@ -15,6 +15,7 @@ import duckdb
 
 PUBLIC_MARTS = (
     "funnel_daily", "kpi_monthly", "capacity_plan", "capacity_plan_by_channel", "membranes_by_employee",
+    "profit_drivers", "plan_vs_fact", "lead_qualification",
 )
 AUDIT_TABLES = ("quarantine",)
 
