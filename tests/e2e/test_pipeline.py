@@ -1,9 +1,11 @@
 """The whole nightly job on a generated company, checked against an independent computation
 (tests/e2e/reference_funnel.py, plain Python, no SQL) — not by re-running the models."""
 
+import csv
 import shutil
 import subprocess
 import sys
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from reference_funnel import (
     reference_funnel_daily,
     reference_kpi_monthly,
 )
+from reference_people import reference_membranes
 
 from orchestration.lib.demo_company import generate_company
 from orchestration.lib.paths import DEFAULT_CONFIG_DIR, PROJECT_ROOT
@@ -145,3 +148,47 @@ def test_incremental_runs_give_the_same_marts_as_a_full_rebuild(tmp_path):
     assert_same_funnel(funnel_by_key(published_rows(nightly, "funnel_daily"), "date"), expected,
                        FUNNEL_COLUMNS, MONEY_COLUMNS)
     assert sum(row["revenue"] for row in expected.values()) > Decimal(0)
+
+
+def test_membranes_by_employee_match_the_independent_computation(demo):
+    data_dir, _, _ = demo
+    expected = reference_membranes(data_dir, DEFAULT_CONFIG_DIR)
+    rows = published_rows(data_dir, "membranes_by_employee")
+    actual = {(row["month"], row["role"], row["employee_id"]): (row["entered"], row["passed"]) for row in rows}
+    assert actual == expected
+    # the demo's people differ: ranks spread over every assigned operator and manager
+    ranks = {(row["role"], row["pass_rate_rank"]) for row in rows if row["is_assigned"]}
+    assert {rank for role, rank in ranks if role == "operator"} == set(range(1, 7))
+
+
+def test_profit_drivers_parts_add_up_to_each_change(demo):
+    data_dir, _, _ = demo
+    effects = ("contacts_effect", "conversion_effect", "average_check_effect", "purchases_effect", "margin_effect",
+               "fixed_costs_effect", "outside_formula_effect")
+    rows = published_rows(data_dir, "profit_drivers")
+    changes = [row for row in rows if row["profit_change"] is not None]
+    assert changes and any(row["contacts_effect"] != 0 for row in changes)
+    for row in changes:
+        assert sum(row[effect] for effect in effects) == pytest.approx(float(row["profit_change"]), abs=1e-6), row
+        # gross profit is the product of the five factors wherever the formula applies
+        if row["is_formula_exact"] and row["deals_won"]:
+            product = (row["incoming_contacts"] * row["conversion"] * row["average_check"]
+                       * row["purchases_per_client"] * float(row["gross_margin"]))
+            assert product == pytest.approx(float(row["gross_profit"]), abs=1e-6)
+        else:
+            assert row["is_formula_exact"] or row["incoming_contacts"] == 0
+
+
+def test_the_demo_plan_and_lead_statuses_reach_their_marts(demo):
+    data_dir, _, _ = demo
+    with (data_dir / "config" / "plan.csv").open() as plan_file:
+        plan = {(date.fromisoformat(row["month"]), row["channel"]): row for row in csv.DictReader(plan_file)}
+    facts = {(row["month"], row["channel"]): row for row in published_rows(data_dir, "plan_vs_fact")}
+    assert set(plan) <= set(facts)
+    for key, target in plan.items():
+        assert facts[key]["target_revenue"] == Decimal(target["target_revenue"])
+    qualification = published_rows(data_dir, "lead_qualification")
+    assert sum(row["unmapped_leads"] for row in qualification) == 0
+    mql = sum(row["mql"] for row in qualification)
+    sal = sum(row["sal"] for row in qualification)
+    assert 0 < sal < mql and sum(row["rejected"] for row in qualification) > 0
