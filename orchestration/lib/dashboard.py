@@ -30,7 +30,8 @@ LABELS = {
         "trends": "Membrane trends (all channels)", "alerts": "Drift alerts", "capacity": "Capacity load and plan",
         "unit_economics": "Unit economics per channel", "run": "Last run", "channel": "Channel",
         "not_available": "Not available yet: {what}.", "no_alerts": "No membrane is "
-        "outside its control limits.", "no_month": "No month is complete yet.", "change": "vs previous month",
+        "outside its control limits.", "no_month": "No month is complete yet.",
+        "change": "Small figures: change against the previous month; pp = percentage points",
         "incoming_contacts": "Contacts (ПО)", "fixed_leads": "Fixed", "meetings_booked": "Meetings booked",
         "meetings_held": "Meetings held", "deals_won": "Deals won (КО)", "revenue": "Revenue",
         "acquisition_cost": "Acquisition cost", "cost_per_contact": "Cost per contact (СК)",
@@ -57,7 +58,8 @@ LABELS = {
         "trends": "Тренды мембран (все каналы)", "alerts": "Сигналы дрейфа", "capacity": "Загрузка производства и план",
         "unit_economics": "Юнит-экономика по каналам", "run": "Последний запуск", "channel": "Канал",
         "not_available": "Пока недоступно: {what}.", "no_alerts": "Все мембраны в пределах "
-        "контрольных границ.", "no_month": "Ни один месяц ещё не завершён.", "change": "к прошлому месяцу",
+        "контрольных границ.", "no_month": "Ни один месяц ещё не завершён.",
+        "change": "Мелкие цифры: изменение к прошлому месяцу; п.п. = процентные пункты",
         "incoming_contacts": "ПО", "fixed_leads": "Зафиксировано", "meetings_booked": "ПВ(Д)",
         "meetings_held": "ПВ(С)", "deals_won": "КО", "revenue": "Выручка", "acquisition_cost": "Затраты на привлечение",
         "cost_per_contact": "СК", "fixation_rate": "КФ", "booking_rate": "ЭППО", "no_show_rate": "Неявки",
@@ -140,7 +142,8 @@ class Formatter:
             return ""
         if kind == "rate":
             points = (float(current) - float(previous)) * 100
-            return f"{'+' if points >= 0 else '−'}{self.number(abs(points), 1)} pp"
+            unit = "п.п." if self.language == "ru" else "pp"
+            return f"{'+' if points >= 0 else '−'}{self.number(abs(points), 1)} {unit}"
         if not previous:
             return ""
         relative = float(current) / float(previous) - 1
