@@ -16,6 +16,8 @@ import duckdb
 PUBLIC_MARTS = (
     "funnel_daily", "kpi_monthly", "capacity_plan", "capacity_plan_by_channel", "membranes_by_employee",
     "profit_drivers", "plan_vs_fact", "lead_qualification",
+    # clients, unit economics, cohorts, attribution and stage velocity (issue 5)
+    "clients", "clients_monthly", "unit_economics", "funnel_cohorts", "attribution", "stage_velocity",
 )
 AUDIT_TABLES = ("quarantine",)
 

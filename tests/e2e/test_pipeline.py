@@ -2,9 +2,11 @@
 (tests/e2e/reference_funnel.py, plain Python, no SQL) — not by re-running the models."""
 
 import csv
+import hashlib
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,8 +18,14 @@ from reference_funnel import (
     FUNNEL_COLUMNS,
     MONEY_COLUMNS,
     RATIO_COLUMNS,
+    by_column,
+    latest_versions,
+    load_exchange_rates,
+    parse_deal,
+    read_capacity,
     reference_funnel_daily,
     reference_kpi_monthly,
+    valid_rows,
 )
 from reference_people import reference_membranes
 
@@ -112,6 +120,31 @@ def test_a_second_run_on_the_same_files_changes_nothing(demo):
         key = "date" if mart == "funnel_daily" else "month"
         assert sorted(published_rows(data_dir, mart), key=lambda r: (r[key], r.get("channel", ""))) == sorted(
             rows, key=lambda r: (r[key], r.get("channel", ""))), mart
+
+
+def test_clients_hold_every_buyer_and_repeat_purchase(demo):
+    """Won deals per client straight from the raw exports (row rules of the reference, the demo's keys
+    are already normalised: +7… phones, lowercase e-mails), matched by the hash the warehouse uses."""
+    data_dir, _, _ = demo
+    base_currency, _ = read_capacity(data_dir, DEFAULT_CONFIG_DIR)
+    rates = load_exchange_rates(data_dir, base_currency)
+    deals = latest_versions(
+        valid_rows(data_dir, "deals", lambda row: {**parse_deal(row, rates), "client_key": row.get("client_key")}),
+        by_column("deal_id"),
+    )
+    won = [deal for deal in deals if deal["status"] == "won" and deal["client_key"]]
+    expected_deals = Counter(hashlib.sha256(deal["client_key"].encode()).hexdigest() for deal in won)
+    expected_revenue = Counter()
+    for deal in won:
+        key = hashlib.sha256(deal["client_key"].encode()).hexdigest()
+        expected_revenue[key] += rates.to_base(deal["amount"], deal["currency"], deal["closed_at"].date())
+    clients = {row["client_id"]: row for row in published_rows(data_dir, "clients")}
+    buyers = {client_id: row["deals_won"] for client_id, row in clients.items()
+              if row["deals_won"] and ":" not in client_id}
+    assert buyers == dict(expected_deals)
+    assert all(clients[key]["revenue"] == revenue for key, revenue in expected_revenue.items())
+    assert sum(1 for count in expected_deals.values() if count > 1) > 10   # the demo has repeat buyers
+    assert sum(1 for row in clients.values() if row["channels_touched"] > 1) > 10
 
 
 def landing_files_in_export_order(data_dir: Path) -> list[Path]:
