@@ -18,17 +18,24 @@ leads as (
     from {{ ref('int_leads_joined_to_channels') }}
 ),
 
-{# week 0 = the first 7 days after creation; a stage recorded before the lead counts in week 0 #}
+{# week 0 = the first 7 days after creation; a stage recorded before the lead counts in week 0, and
+   one after the horizon as week cohort_weeks + 1, so that leads collapse into a few groups #}
 lead_weeks as (
     select
         cohort_month,
         channel,
         {% for stage in ['booked', 'held', 'won'] -%}
-        case when {{ stage }}_at is not null then greatest(0, cast(floor(
+        case when {{ stage }}_at is not null then least({{ var('cohort_weeks') + 1 }}, greatest(0, cast(floor(
             cast({{ dbt.datediff('created_at', stage ~ '_at', 'day') }} as double) / 7
-        ) as {{ dbt.type_int() }})) end as {{ stage }}_week{% if not loop.last %},{% endif %}
+        ) as {{ dbt.type_int() }}))) end as {{ stage }}_week{% if not loop.last %},{% endif %}
         {% endfor %}
     from leads
+),
+
+lead_groups as (
+    select cohort_month, channel, booked_week, held_week, won_week, count(*) as leads
+    from lead_weeks
+    group by cohort_month, channel, booked_week, held_week, won_week
 ),
 
 weeks as (
@@ -38,8 +45,8 @@ weeks as (
 ),
 
 cohort_sizes as (
-    select cohort_month, channel, count(*) as fixed_leads
-    from lead_weeks
+    select cohort_month, channel, sum(leads) as fixed_leads
+    from lead_groups
     group by cohort_month, channel
 ),
 
@@ -60,14 +67,14 @@ counted as (
         passed_by_week.week_number,
         passed_by_week.fixed_leads,
         {% for stage in ['booked', 'held', 'won'] -%}
-        count(case when lead_weeks.{{ stage }}_week <= passed_by_week.week_number then 1 end)
-            as {{ stage }}{% if not loop.last %},{% endif %}
+        coalesce(sum(case when lead_groups.{{ stage }}_week <= passed_by_week.week_number
+            then lead_groups.leads else 0 end), 0) as {{ stage }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from passed_by_week
-    left join lead_weeks
-        on passed_by_week.cohort_month = lead_weeks.cohort_month
-        and passed_by_week.channel = lead_weeks.channel
-        and lead_weeks.booked_week <= passed_by_week.week_number
+    left join lead_groups
+        on passed_by_week.cohort_month = lead_groups.cohort_month
+        and passed_by_week.channel = lead_groups.channel
+        and lead_groups.booked_week <= passed_by_week.week_number
     group by 1, 2, 3, 4
 ),
 
