@@ -40,6 +40,9 @@ def make_raw_asset(entity_name: str) -> dg.AssetsDefinition:
                 "files_loaded_now": len(new),
                 "rows_loaded_now": sum(load.rows for load in new),
                 "rows_in_raw": total_rows,
+                # extra columns kept, mapped columns absent, totals rows skipped: said once, when loaded
+                "load_notes": dg.MetadataValue.md("\n".join(f"- {note}" for load in new for note in load.notes)
+                                                  or "none"),
             }
         )
 
