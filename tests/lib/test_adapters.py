@@ -347,3 +347,17 @@ def test_a_malformed_line_is_named_with_what_to_fix(con, data_dir):
     # the whole file is refused: nothing of it stays in raw or in the manifest
     assert con.execute("select count(*) from raw.ad_spend").fetchone()[0] == 0
     assert con.execute("select count(*) from audit.load_manifest").fetchone()[0] == 0
+
+
+def test_google_ads_excel_csv_in_utf16_with_tabs(con, data_dir):
+    # Google Ads' "Excel .csv" download: UTF-16 with a BOM, tab-separated
+    text = (
+        "Campaign report\n2026-11-01 - 2026-11-01\nDay\tCampaign\tCurrency code\tCost\tImpr.\tClicks\n"
+        "2026-11-01\tБренд\tRUB\t2,500.00\t1,000\t40\nTotal: Account\t\tRUB\t2,500.00\t1,000\t40\n"
+    )
+    mapping = 'preset: google_ads\nread: {encoding: utf-16, delimiter: "\\t"}\n'
+    add_source(data_dir, "google", mapping, "report.csv", text.encode("utf-16"))
+    load(con, data_dir, "ad_spend")
+    assert raw(con, "ad_spend") == [
+        ("2026-11-01", "google_ads", "Бренд", "google", "cpc", "2500.00", "RUB", "1000", "40", 4),
+    ]
