@@ -400,11 +400,29 @@ def report(results: dict) -> str:
             f"{DEMO_OVERHEAD_SECONDS:.0f} s |"),
             "",
         ]
+    lines += summary_table(results["sizes"])
     for size, result in results["sizes"].items():
         lines += size_report(size, result)
     if len(results["sizes"]) > 1:
         lines += growth_report(results["sizes"])
     return "\n".join(lines) + "\n"
+
+
+def summary_table(sizes: dict) -> list[str]:
+    """One line per size: the table README's Performance section shows."""
+    lines = ["## Summary", "",
+             ("| contacts (2 years) | raw CSV | DuckDB script | pandas script | membrana full build | × DuckDB "
+             "| pandas ÷ membrana | peak memory | full build, DuckDB at 1 GB | nightly run, one more export |"),
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for result in sorted(sizes.values(), key=lambda r: r["contacts"]):
+        duck, pandas, full = result["duckdb_script"], result["pandas_script"], result["full_build"]
+        pandas_text = seconds_text(pandas) if pandas.get("finished") else "did not finish"
+        speedup = f"{pandas['seconds'] / full['seconds']:.2f}" if pandas.get("finished") else "—"
+        lines.append(
+            f"| {result['contacts']:,} | {result['raw_mb']:,.0f} MB | {seconds_text(duck)} | {pandas_text} | "
+            f"{seconds_text(full)} | {full['seconds'] / duck['seconds']:.2f} | {speedup} | {full['peak_gb']:.2f} GB | "
+            f"{seconds_text(result['full_build_1gb'])} | {seconds_text(result['incremental'])} |")
+    return [*lines, ""]
 
 
 def run_row(name: str, figure: dict, duck: dict, pandas: dict) -> str:

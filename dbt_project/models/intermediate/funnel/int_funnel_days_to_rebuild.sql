@@ -1,3 +1,5 @@
+{# A table: funnel_daily reads it twice (its pre-hook and its filter), and each read scans the raw history. #}
+{{ config(materialized='table') }}
 {# The days whose funnel figures can have changed since the last build: every day that any version
    of a record loaded after MEMBRANA_LOADED_AFTER (set by the orchestrator) refers to, and every day
    of the leads it touches (a new contact can change its lead's channel; a meeting or deal moves with
@@ -73,3 +75,6 @@ touched_days as (
 )
 
 select date_day from touched_days where date_day is not null
+{%- if not env_var('MEMBRANA_LOADED_AFTER', '') %}
+    and 1 = 0  {#- a full build rebuilds every day: no need to scan the history for them #}
+{%- endif %}
