@@ -17,8 +17,13 @@
     {{ return(adapter.dispatch('digits_only', 'membrana')(expression)) }}
 {%- endmacro %}
 
+{# Spark replaces every match; Postgres replaces only the first unless given the 'g' flag. #}
 {% macro default__digits_only(expression) -%}
     regexp_replace({{ expression }}, '[^0-9]', '')
+{%- endmacro %}
+
+{% macro postgres__digits_only(expression) -%}
+    regexp_replace({{ expression }}, '[^0-9]', '', 'g')
 {%- endmacro %}
 
 {% macro duckdb__digits_only(expression) -%}

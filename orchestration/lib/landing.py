@@ -3,7 +3,8 @@
 Every value lands as text (typing and validation happen in dbt staging, so a bad value becomes a
 quarantine row with its reason instead of a failed load). Each row keeps its file, line and load time.
 `audit.load_manifest` remembers each file's size, mtime and hash: a file already loaded is skipped,
-a changed file under the same name replaces the rows it loaded before.
+a changed file under the same name replaces the rows it loaded before. After each build it also holds
+where the file's rows ended up (staged, quarantined, superseded; see reconciliation.py).
 Files of landing/<entity>/ are canonical; files of landing/<source>/ go through the source's mapping
 (orchestration/lib/adapters.py, docs/adapters.md).
 """
@@ -45,6 +46,8 @@ READERS = {
     ".jsonl": "read_json_auto('{path}', format = 'newline_delimited')",
     ".ndjson": "read_json_auto('{path}', format = 'newline_delimited')",
 }
+# rows_read: data rows the loader read (= rows_loaded into raw); the rest: where those rows ended up.
+MANIFEST_RECONCILED_COLUMNS = ("rows_read", "rows_staged", "rows_quarantined", "rows_superseded")
 # A CSV file's first data row is line 2 of the file (line 1 is the header).
 FIRST_DATA_LINE = {".csv": 2, ".csv.gz": 2}
 
@@ -89,6 +92,10 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    # Filled after each build from audit.file_reconciliation (orchestration/lib/reconciliation.py);
+    # added to warehouses created before they existed.
+    for column in MANIFEST_RECONCILED_COLUMNS:
+        con.execute(f"alter table audit.load_manifest add column if not exists {column} bigint")
     con.execute("create table if not exists audit.build_state (state_key varchar primary key, state_value varchar)")
     for entity in ENTITIES.values():
         columns = ", ".join(f"{column} varchar" for column in entity.columns)
@@ -191,8 +198,9 @@ def load_entity(
                 con.execute("insert or replace into audit.build_state values ('needs_full_refresh', 'true')")
             load = load_file(con, entity_name, path, loaded_at, mapping)
             con.execute(
-                "insert into audit.load_manifest values (?, ?, ?, ?, ?, ?, ?)",
-                [entity_name, str(path), stat.st_size, stat.st_mtime, digest, load.rows, loaded_at],
+                "insert into audit.load_manifest (entity, file_path, file_size, file_mtime, file_hash, "
+                "rows_loaded, rows_read, loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [entity_name, str(path), stat.st_size, stat.st_mtime, digest, load.rows, load.rows, loaded_at],
             )
             con.execute("commit")
         except BaseException:

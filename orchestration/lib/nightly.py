@@ -1,6 +1,7 @@
 """Runs the nightly job in this process (no UI, no daemon) and turns a failure into one line."""
 
 import json
+import re
 import time
 import uuid
 from contextlib import redirect_stderr, redirect_stdout
@@ -51,17 +52,31 @@ def failure_reason(result: dg.ExecuteInProcessResult) -> str:
         if event.event_type != dg.DagsterEventType.STEP_FAILURE:
             continue
         step = event.step_key or "a step"
-        if step == "membrana_dbt_models":
-            return f"dbt build: {dbt_failure()}"
-        if step == "published_marts" and "Failure" in str(event.step_failure_data.error.cls_name):
-            continue  # the publish gate refused because of the failure reported above
         error = event.step_failure_data.error
         cause = error.cause if error and error.cause else error
+        if step == "membrana_dbt_models" and not (cause and cause.cls_name == "ReconciliationError"):
+            return settings_error(error, cause) or f"dbt build: {dbt_failure()}"
+        if step == "published_marts" and "Failure" in str(event.step_failure_data.error.cls_name):
+            continue  # the publish gate refused because of the failure reported above
         message = (cause.message if cause else "unknown error").strip().splitlines()[0]
-        if cause and cause.cls_name == "LandingError":
+        if cause and cause.cls_name in ("LandingError", "ReconciliationError"):
             message = message.split(": ", 1)[-1]  # our own one-line message, without the class name
         return f"{step}: {message}"
     return "the run did not succeed (no failed step reported)"
+
+
+# A model that meets settings it cannot use fails with a sentence naming the config file (macro raise_error).
+SETTINGS_ERROR = re.compile(r"Error: (config/[\w.]+: .*)$")
+
+
+def settings_error(*errors) -> str | None:
+    """The one-line settings error a dbt model raised, if that is why the build failed."""
+    for error in errors:
+        for line in (error.message if error else "").splitlines():
+            found = SETTINGS_ERROR.search(line.strip())
+            if found:
+                return found.group(1)
+    return None
 
 
 def dbt_failure() -> str:

@@ -51,6 +51,7 @@ EVERY_CHANNEL = "*"
 TIMESTAMP_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?")
 DATE_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
 DECIMAL_FORMAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
+CURRENCY_FORMAT = re.compile(r"[A-Z]{3}")
 
 FunnelKey = tuple[date, str]
 Funnel = dict[FunnelKey, dict[str, Decimal | int]]
@@ -151,6 +152,23 @@ def parse_non_negative(value: str | None, column: str) -> Decimal | None:
     number = parse_decimal(value, column)
     if number is not None and number < 0:
         raise Quarantined(f"{column} is negative: {value}")
+    return number
+
+
+def parse_currency(value: str | None) -> str | None:
+    if value is None:
+        return None
+    currency = value.upper()
+    if not CURRENCY_FORMAT.fullmatch(currency):
+        raise Quarantined(f"currency is not an ISO 4217 code: {value!r}")
+    return currency
+
+
+def parse_count(value: str | None, column: str) -> int | None:
+    """Impressions and clicks: a whole number >= 0 when given."""
+    number = parse_non_negative(value, column)
+    if number is not None and number != number.to_integral_value():
+        raise Quarantined(f"{column} is not a whole number: {value!r}")
     return number
 
 
@@ -322,7 +340,7 @@ def parse_fx_rate(row: SourceRow) -> dict:
         raise Quarantined(f"rate_to_base is not positive: {rate}")
     return {
         "date": parse_date(required(row, "date"), "date"),
-        "currency": required(row, "currency").upper(),
+        "currency": parse_currency(required(row, "currency")),
         "rate_to_base": rate,
         "updated_at": parse_timestamp(row.get("updated_at"), "updated_at"),
     }
@@ -373,7 +391,7 @@ def parse_deal(row: SourceRow, rates: ExchangeRates) -> dict:
         "status": parse_status(required(row, "status"), DEAL_STATUSES),
         "closed_at": parse_timestamp(row.get("closed_at"), "closed_at"),
         "amount": parse_non_negative(row.get("amount"), "amount"),
-        "currency": (row.get("currency") or rates.base_currency).upper(),
+        "currency": parse_currency(row.get("currency")) or rates.base_currency,
         "updated_at": parse_timestamp(row.get("updated_at"), "updated_at"),
     }
     if deal["status"] == "won":
@@ -391,7 +409,9 @@ def parse_ad_spend(row: SourceRow, rates: ExchangeRates) -> dict:
         "medium": row.get("medium"),
         "campaign": row.get("campaign"),
         "cost": parse_non_negative(required(row, "cost"), "cost"),
-        "currency": required(row, "currency").upper(),
+        "currency": parse_currency(required(row, "currency")),
+        "impressions": parse_count(row.get("impressions"), "impressions"),
+        "clicks": parse_count(row.get("clicks"), "clicks"),
     }
     rates.require_rate(spend["currency"], spend["date"], "ad spend")
     return spend
@@ -403,7 +423,7 @@ def parse_cost(row: SourceRow, rates: ExchangeRates) -> dict:
         "period_end": parse_date(required(row, "period_end"), "period_end"),
         "channel": required(row, "channel").lower(),
         "amount": parse_non_negative(required(row, "amount"), "amount"),
-        "currency": required(row, "currency").upper(),
+        "currency": parse_currency(required(row, "currency")),
     }
     if cost["period_end"] < cost["period_start"]:
         raise Quarantined("period_end is before period_start")
@@ -419,8 +439,27 @@ def valid_rows(data_dir: Path, entity: str, parse: Callable[[SourceRow], dict]) 
             record = parse(row)
         except Quarantined:
             continue
-        parsed.append({**record, "_file": row.file_name, "_row": row.row_number})
+        parsed.append({**record, "_file": row.file_name, "_row": row.row_number, "_values": row.values})
     return parsed
+
+
+def without_conflicting_versions(records: list[dict], key: Callable[[dict], object]) -> list[dict]:
+    """Drops (quarantines) every version of a record whose file holds another line with the same key and
+    the same non-empty updated_at but different values: the file contradicts itself."""
+    values_seen: dict[tuple, set] = defaultdict(set)
+    for record in records:
+        if record["updated_at"] is not None:
+            version = (key(record), record["updated_at"], record["_file"])
+            values_seen[version].add(tuple(sorted(record["_values"].items(), key=lambda item: item[0])))
+    return [
+        record for record in records
+        if record["updated_at"] is None
+        or len(values_seen[(key(record), record["updated_at"], record["_file"])]) == 1
+    ]
+
+
+def current_versions(records: list[dict], key: Callable[[dict], object]) -> list[dict]:
+    return latest_versions(without_conflicting_versions(records, key), key)
 
 
 def latest_versions(records: list[dict], key: Callable[[dict], object]) -> list[dict]:
@@ -560,10 +599,10 @@ def reference_funnel_daily(data_dir: Path, defaults_dir: Path) -> Funnel:
     rules = ChannelRules(read_config(data_dir, defaults_dir, "channel_rules"))
     prices = FixationPrices(read_config(data_dir, defaults_dir, "fixation_cost"), rates)
 
-    contacts = latest_versions(valid_rows(data_dir, "contacts", parse_contact), by_column("contact_id"))
-    leads = latest_versions(valid_rows(data_dir, "leads", parse_lead), by_column("lead_id"))
-    meetings = latest_versions(valid_rows(data_dir, "meetings", parse_meeting), by_column("meeting_id"))
-    deals = latest_versions(
+    contacts = current_versions(valid_rows(data_dir, "contacts", parse_contact), by_column("contact_id"))
+    leads = current_versions(valid_rows(data_dir, "leads", parse_lead), by_column("lead_id"))
+    meetings = current_versions(valid_rows(data_dir, "meetings", parse_meeting), by_column("meeting_id"))
+    deals = current_versions(
         valid_rows(data_dir, "deals", lambda row: parse_deal(row, rates)), by_column("deal_id")
     )
     spends = valid_rows(data_dir, "ad_spend", lambda row: parse_ad_spend(row, rates))

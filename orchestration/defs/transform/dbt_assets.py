@@ -15,6 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration.lib import paths
 from orchestration.lib.build_state import mark_build_started, newest_load, plan_build, record_build
 from orchestration.lib.landing import config_fingerprint
+from orchestration.lib.reconciliation import reconcile_files
 from orchestration.project import membrana_dbt_project
 
 
@@ -51,6 +52,7 @@ def membrana_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     # One target folder per data folder: dbt's partial-parse state survives from one night to the next
     # (it is only valid for the profile, hence the warehouse path, it was made with).
     yield from dbt.cli(args, context=context, target_path=paths.dbt_target_dir()).stream()
-    # Only a build whose models and tests all passed moves the watermark.
+    # Only a build whose models and tests all passed, and whose every file reconciles, moves the watermark.
     with duckdb.connect(str(paths.warehouse_path())) as con:
+        reconcile_files(con)
         record_build(con, built_through, fingerprint)

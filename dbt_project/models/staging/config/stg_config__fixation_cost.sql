@@ -9,7 +9,7 @@ renamed as (
         lower(trim(channel)) as channel,
         cast(effective_from as date) as effective_from,
         cast(cost_per_fixed_lead as {{ dbt.type_numeric() }}) as cost_per_fixed_lead,
-        upper(trim(currency)) as currency_code
+        upper({{ blank_to_null('currency') }}) as currency_code
     from source
 )
 

@@ -39,8 +39,15 @@ checked as (
             ("received_at is null", "received_at is not a timestamp"),
             ("source is null", "source is empty"),
             ("updated_at_text is not null and updated_at is null", "updated_at is not a timestamp"),
-        ]) }} as rejection_reason
+        ]) }} as row_rejection_reason
     from typed
+),
+
+final as (
+    select
+        checked.*,
+        coalesce(row_rejection_reason, {{ conflicting_version_reason('contact_id') }}) as rejection_reason
+    from checked
 )
 
-select * from checked
+select * from final

@@ -49,8 +49,17 @@ checked as (
             ("amount < 0", "amount is negative"),
             ("deal_status = 'won' and amount is null", "a won deal has no amount"),
             ("deal_status = 'won' and closed_at is null", "a won deal has no closed_at"),
-        ]) }} as rejection_reason
+            ("currency_code is not null and not " ~ is_currency_code('currency_code'),
+             "currency is not a 3-letter ISO 4217 code"),
+        ]) }} as row_rejection_reason
     from typed
+),
+
+final as (
+    select
+        checked.*,
+        coalesce(row_rejection_reason, {{ conflicting_version_reason('deal_id') }}) as rejection_reason
+    from checked
 )
 
-select * from checked
+select * from final

@@ -39,8 +39,15 @@ checked as (
             ("created_at_text is null", "created_at is empty"),
             ("created_at is null", "created_at is not a timestamp"),
             ("updated_at_text is not null and updated_at is null", "updated_at is not a timestamp"),
-        ]) }} as rejection_reason
+        ]) }} as row_rejection_reason
     from typed
+),
+
+final as (
+    select
+        checked.*,
+        coalesce(row_rejection_reason, {{ conflicting_version_reason('lead_id') }}) as rejection_reason
+    from checked
 )
 
-select * from checked
+select * from final

@@ -44,8 +44,15 @@ checked as (
              "status is not one of planned, held, no_show, cancelled, rescheduled"),
             ("meeting_status in ('held', 'no_show') and scheduled_at is null",
              "a held or no-show meeting has no scheduled_at"),
-        ]) }} as rejection_reason
+        ]) }} as row_rejection_reason
     from typed
+),
+
+final as (
+    select
+        checked.*,
+        coalesce(row_rejection_reason, {{ conflicting_version_reason('meeting_id') }}) as rejection_reason
+    from checked
 )
 
-select * from checked
+select * from final

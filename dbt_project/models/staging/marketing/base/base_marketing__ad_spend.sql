@@ -16,8 +16,11 @@ typed as (
         upper({{ blank_to_null('currency') }}) as currency_code,
         -- numerics
         {{ try_cast('cost', dbt.type_numeric()) }} as cost,
-        {{ try_cast('impressions', dbt.type_bigint()) }} as impressions,
-        {{ try_cast('clicks', dbt.type_bigint()) }} as clicks,
+        {# counts parse as decimals first: a cast straight to an integer would round '1.5' #}
+        cast({{ try_cast('impressions', dbt.type_numeric()) }} as {{ dbt.type_bigint() }}) as impressions,
+        cast({{ try_cast('clicks', dbt.type_numeric()) }} as {{ dbt.type_bigint() }}) as clicks,
+        {{ try_cast('impressions', dbt.type_numeric()) }} as impressions_number,
+        {{ try_cast('clicks', dbt.type_numeric()) }} as clicks_number,
         -- dates
         {{ try_cast('date', 'date') }} as spend_date,
         -- lineage
@@ -27,7 +30,9 @@ typed as (
         {{ raw_record(['date', 'platform', 'campaign', 'source', 'medium', 'cost', 'currency',
                        'impressions', 'clicks']) }} as raw_record,
         {{ blank_to_null('date') }} as date_text,
-        {{ blank_to_null('cost') }} as cost_text
+        {{ blank_to_null('cost') }} as cost_text,
+        {{ blank_to_null('impressions') }} as impressions_text,
+        {{ blank_to_null('clicks') }} as clicks_text
     from source
 ),
 
@@ -42,6 +47,11 @@ checked as (
             ("cost is null", "cost is not a number"),
             ("cost < 0", "cost is negative"),
             ("currency_code is null", "currency is empty"),
+            ("not " ~ is_currency_code('currency_code'), "currency is not a 3-letter ISO 4217 code"),
+            ("impressions_text is not null and (impressions_number is null or impressions_number < 0"
+             " or impressions_number <> floor(impressions_number))", "impressions is not a whole number >= 0"),
+            ("clicks_text is not null and (clicks_number is null or clicks_number < 0"
+             " or clicks_number <> floor(clicks_number))", "clicks is not a whole number >= 0"),
         ]) }} as rejection_reason
     from typed
 )

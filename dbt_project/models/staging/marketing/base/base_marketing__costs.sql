@@ -22,7 +22,9 @@ typed as (
         loaded_at,
         {{ raw_record(['period_start', 'period_end', 'channel', 'cost_type', 'amount', 'currency']) }}
             as raw_record,
-        {{ blank_to_null('amount') }} as amount_text
+        {{ blank_to_null('amount') }} as amount_text,
+        {{ blank_to_null('period_start') }} as period_start_text,
+        {{ blank_to_null('period_end') }} as period_end_text
     from source
 ),
 
@@ -30,14 +32,17 @@ checked as (
     select
         typed.*,
         {{ rejection_reason([
-            ("period_start is null", "period_start is empty or not a date"),
-            ("period_end is null", "period_end is empty or not a date"),
+            ("period_start_text is null", "period_start is empty"),
+            ("period_start is null", "period_start is not a date"),
+            ("period_end_text is null", "period_end is empty"),
+            ("period_end is null", "period_end is not a date"),
             ("period_end < period_start", "period_end is before period_start"),
             ("channel is null", "channel is empty"),
             ("amount_text is null", "amount is empty"),
             ("amount is null", "amount is not a number"),
             ("amount < 0", "amount is negative"),
             ("currency_code is null", "currency is empty"),
+            ("not " ~ is_currency_code('currency_code'), "currency is not a 3-letter ISO 4217 code"),
         ]) }} as rejection_reason
     from typed
 )

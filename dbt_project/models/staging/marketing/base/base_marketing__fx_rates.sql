@@ -13,7 +13,9 @@ typed as (
         source_file,
         source_line,
         loaded_at,
-        {{ raw_record(['date', 'currency', 'rate_to_base']) }} as raw_record
+        {{ raw_record(['date', 'currency', 'rate_to_base']) }} as raw_record,
+        {{ blank_to_null('date') }} as date_text,
+        {{ blank_to_null('rate_to_base') }} as rate_text
     from source
 ),
 
@@ -21,9 +23,12 @@ checked as (
     select
         typed.*,
         {{ rejection_reason([
-            ("rate_date is null", "date is empty or not a date"),
+            ("date_text is null", "date is empty"),
+            ("rate_date is null", "date is not a date"),
             ("currency_code is null", "currency is empty"),
-            ("rate_to_base is null", "rate_to_base is empty or not a number"),
+            ("not " ~ is_currency_code('currency_code'), "currency is not a 3-letter ISO 4217 code"),
+            ("rate_text is null", "rate_to_base is empty"),
+            ("rate_to_base is null", "rate_to_base is not a number"),
             ("rate_to_base <= 0", "rate_to_base is not positive"),
         ]) }} as rejection_reason
     from typed
