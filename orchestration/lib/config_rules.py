@@ -11,10 +11,11 @@ LEAD_STAGES = ("lead", "disqualified", "mql", "rejected", "sal", "sql", "won", "
 PLAN_TARGETS = ("target_contacts", "target_deals", "target_revenue", "target_budget")
 
 # Config columns that may be left empty (no target set).
-NULLABLE_COLUMNS = {"plan": PLAN_TARGETS}
+NULLABLE_COLUMNS = {"plan": PLAN_TARGETS, "contact_linking": ("link_window_days",)}
 
 # Files that may hold a header and no rows: no plan yet, a CRM that exports no lead statuses.
-MAY_BE_EMPTY = {"plan", "lead_statuses"}
+# No contact_linking row: no contact is linked by client key.
+MAY_BE_EMPTY = {"plan", "lead_statuses", "contact_linking"}
 
 # name → [(column, SQL condition a bad row meets, what is wrong)]; conditions see typed values.
 ROW_RULES = {
@@ -22,6 +23,9 @@ ROW_RULES = {
         ("month", "extract(day from try_cast(month as date)) <> 1", "is not the first day of a month"),
         ("channel", "channel is null", "is empty"),
         *[(column, f"try_cast({column} as decimal(28, 6)) < 0", "is negative") for column in PLAN_TARGETS],
+    ],
+    "contact_linking": [
+        ("link_window_days", "try_cast(link_window_days as integer) < 0", "is negative (days after the contact)"),
     ],
     "lead_statuses": [
         ("status", "status is null", "is empty"),

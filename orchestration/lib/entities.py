@@ -66,6 +66,9 @@ CONFIG_FILES = {
     "channels": ("channel", "name", "channel_group"),
     "channel_rules": ("priority", "source", "medium", "campaign", "channel"),
     "fixation_cost": ("channel", "effective_from", "cost_per_fixed_lead", "currency"),
+    # Contacts without a CRM lead id that may be linked to a lead by client key (source and contact_type
+    # patterns as in channel_rules; link_window_days empty = 3). Empty by default: nothing is inferred.
+    "contact_linking": ("source", "contact_type", "link_window_days"),
     "capacity": ("effective_from", "production_units", "jobs_per_unit_per_shift", "shift_hours",
                  "working_days_per_month", "meeting_hours", "call_minutes", "target_load",
                  "fixed_costs_per_month", "variable_cost_per_job", "gross_margin", "base_currency"),

@@ -231,6 +231,7 @@ OPTIONAL_CONFIG_COLUMNS = {"channels": ("flow",)}
 # is one clear line instead of a failed dbt model.
 CONFIG_TYPES = {
     "channel_rules": {"priority": "integer"},
+    "contact_linking": {"link_window_days": "integer"},
     "fixation_cost": {"effective_from": "date", "cost_per_fixed_lead": "decimal(28, 6)"},
     "capacity": {
         "effective_from": "date",

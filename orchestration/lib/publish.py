@@ -18,6 +18,8 @@ PUBLIC_MARTS = (
     "profit_drivers", "plan_vs_fact", "lead_qualification",
     # clients, unit economics, cohorts, attribution and stage velocity (issue 5)
     "clients", "clients_monthly", "unit_economics", "funnel_cohorts", "attribution", "stage_velocity",
+    # contacts linked to leads and the unlinked gap behind КФ (issue 4)
+    "contact_linking_monthly",
 )
 AUDIT_TABLES = ("quarantine",)
 

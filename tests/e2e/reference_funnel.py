@@ -179,6 +179,22 @@ def parse_status(value: str, allowed: set[str]) -> str:
     return status
 
 
+def client_key(value: str | None) -> str | None:
+    """A phone as +digits (a Russian 11-digit number starting with 8 as +7…), an e-mail lowercased.
+
+    The warehouse compares hashes of this same normal form; comparing the normal forms is equivalent."""
+    if value is None:
+        return None
+    if "@" in value:
+        return value.lower()
+    digits = re.sub(r"[^0-9]", "", value)
+    if len(digits) == 11 and digits.startswith("8"):
+        return "+7" + digits[1:]
+    if len(digits) >= 7:
+        return "+" + digits
+    return value.lower()
+
+
 def lowered(value: str | None) -> str:
     return (value or "").lower()
 
@@ -354,6 +370,8 @@ def parse_contact(row: SourceRow) -> dict:
         "medium": row.get("medium"),
         "campaign": row.get("campaign"),
         "lead_id": row.get("lead_id"),
+        "contact_type": row.get("contact_type"),
+        "client_key": client_key(row.get("client_key")),
         "updated_at": parse_timestamp(row.get("updated_at"), "updated_at"),
     }
 
@@ -362,6 +380,7 @@ def parse_lead(row: SourceRow) -> dict:
     return {
         "lead_id": required(row, "lead_id"),
         "created_at": parse_timestamp(required(row, "created_at"), "created_at"),
+        "client_key": client_key(row.get("client_key")),
         "source": row.get("source"),
         "medium": row.get("medium"),
         "campaign": row.get("campaign"),
@@ -519,10 +538,54 @@ def channel_of(record: dict, rules: ChannelRules) -> str:
     return rules.channel_for(record["source"], record["medium"], record["campaign"])
 
 
+@dataclass(frozen=True)
+class LinkingRule:
+    source: re.Pattern | None  # None = empty pattern = anything
+    contact_type: re.Pattern | None
+    window: timedelta
+
+
+def read_linking_rules(data_dir: Path, defaults_dir: Path) -> list[LinkingRule]:
+    return [
+        LinkingRule(
+            like_pattern(lowered(row["source"])) if row.get("source") else None,
+            like_pattern(lowered(row["contact_type"])) if row.get("contact_type") else None,
+            timedelta(days=int(row.get("link_window_days") or 3)),
+        )
+        for row in read_config(data_dir, defaults_dir, "contact_linking")
+    ]
+
+
+def link_contacts_by_client_key(contacts: list[dict], leads: list[dict], rules: list[LinkingRule]) -> list[dict]:
+    """Contacts without a lead_id that a rule covers get the earliest lead (then the smallest lead_id) with
+    the same client key created from the contact's moment to the end of the longest matching window."""
+    leads_by_key: dict[str, list[dict]] = defaultdict(list)
+    for lead in leads:
+        if lead["client_key"] is not None:
+            leads_by_key[lead["client_key"]].append(lead)
+    linked = []
+    for contact in contacts:
+        windows = [
+            rule.window for rule in rules
+            if (rule.source is None or rule.source.fullmatch(lowered(contact["source"])))
+            and (rule.contact_type is None or rule.contact_type.fullmatch(lowered(contact["contact_type"])))
+        ]
+        if contact["lead_id"] is None and contact["client_key"] is not None and windows:
+            start, end = contact["received_at"], contact["received_at"] + max(windows)
+            in_window = [lead for lead in leads_by_key[contact["client_key"]] if start <= lead["created_at"] <= end]
+            if in_window:
+                earliest = min(in_window, key=lambda lead: (lead["created_at"], lead["lead_id"]))
+                contact = {**contact, "lead_id": earliest["lead_id"]}
+        linked.append(contact)
+    return linked
+
+
 def add_contacts_and_leads(
     funnel: FunnelBuilder, contacts: list[dict], leads: list[dict], rules: ChannelRules
 ) -> dict[str, str]:
-    """Counts contacts, fixed leads and contact-less leads; returns each lead's channel."""
+    """Counts contacts, fixed leads and contact-less leads; returns each lead's channel.
+
+    `contacts` carry the lead they are linked to, recorded or by client key."""
     for contact in contacts:
         funnel.add(contact["received_at"].date(), channel_of(contact, rules), "incoming_contacts")
     earliest_contact = earliest_contacts_by_lead(contacts)
@@ -607,6 +670,8 @@ def reference_funnel_daily(data_dir: Path, defaults_dir: Path) -> Funnel:
     )
     spends = valid_rows(data_dir, "ad_spend", lambda row: parse_ad_spend(row, rates))
     costs = valid_rows(data_dir, "costs", lambda row: parse_cost(row, rates))
+
+    contacts = link_contacts_by_client_key(contacts, leads, read_linking_rules(data_dir, defaults_dir))
 
     funnel = FunnelBuilder()
     lead_channels = add_contacts_and_leads(funnel, contacts, leads, rules)

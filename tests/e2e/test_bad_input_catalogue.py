@@ -48,6 +48,14 @@ FILES = {
     "contacts/contacts_2.csv": (CONTACTS_HEADER, [
         ("g2,2026-02-03 09:00:00,form,radio,,,,,2026-02-03 12:00:00", None),
     ]),
+    # Linking by client key (config below): calls from yandex within 3 days, forms within 1 day.
+    "contacts/contacts_3.csv": (CONTACTS_HEADER, [
+        ("k1,2026-02-10 09:00:00,call,yandex,cpc,,8 (916) 111-22-33,,", None),  # → lk1, the earliest in window
+        ('k2,2026-02-10 09:00:00,form,tv,,," Client@Example.RU ",,', None),  # lk3 is 27 h later: unlinked
+        ("k3,2026-02-12 09:00:00,chat,yandex,,,+7 916 111-22-33,,", None),  # chats are not linked
+        ("k4,2026-02-10 08:00:00,call,yandex,,,+7 999 000-00-00,,", None),  # no lead with this key
+        ("k5,2026-02-13 09:00:00,call,yandex,,,89161112233,,", None),  # its client's leads are all earlier
+    ]),
     "leads/leads_1.csv": (LEADS_HEADER, [
         ("gl1,2026-02-02 10:05:00,+79160000001,,,,new,op1,m1,2026-02-02 10:05:00", None),
         (",2026-02-02 10:00:00,,,,,new,,,", "lead_id is empty"),
@@ -55,6 +63,11 @@ FILES = {
         ("bl3,2026-13-01 00:00:00,,,,,new,,,", "created_at is not a timestamp"),
         ("bl4,2026-02-02 10:00:00,,,,,new,,,2026-02-30", "updated_at is not a timestamp"),
         ("gl2,2026-02-04 09:00:00,,partner_x,,,new,,,", None),
+    ]),
+    "leads/leads_2.csv": (LEADS_HEADER, [
+        ("lk1,2026-02-11 10:00:00,+79161112233,avito,,,new,,,", None),
+        ("lk2,2026-02-12 10:00:00,+7 (916) 111-22-33,avito,,,new,,,", None),
+        ("lk3,2026-02-11 12:00:00,client@example.ru,partner,,,new,,,", None),
     ]),
     "meetings/meetings_1.csv": (MEETINGS_HEADER, [
         ("gl1,gm1,2026-02-03 10:00:00,2026-02-05 10:00:00,held,m1,2026-02-05 12:00:00", None),
@@ -135,6 +148,8 @@ EXPECTED_QUARANTINE = {
 EXPECTED_FILE_COUNTS = {
     "contacts/contacts_1.csv": (10, 1, 7, 2),  # g1 staged; its duplicate and the old g2 superseded
     "contacts/contacts_2.csv": (1, 1, 0, 0),
+    "contacts/contacts_3.csv": (5, 5, 0, 0),
+    "leads/leads_2.csv": (3, 3, 0, 0),
     "leads/leads_1.csv": (6, 2, 4, 0),
     "meetings/meetings_1.csv": (10, 2, 8, 0),
     "deals/deals_1.csv": (15, 2, 13, 0),
@@ -167,10 +182,30 @@ EXPECTED_FUNNEL = {
     (day(5), "online_ads"): funnel_row(meetings_held=1),
     (day(6), "partners"): funnel_row(no_shows=1),
     (day(6), "online_ads"): funnel_row(deals_won=1, revenue=90000),  # 1,000 USD × 90
+    # linking: k1 brings lk1 into online_ads; lk2 and lk3 have no contact and count as incoming themselves
+    (day(10), "online_ads"): funnel_row(incoming_contacts=2),  # k1, k4
+    (day(10), "tv"): funnel_row(incoming_contacts=1),  # k2
+    (day(11), "online_ads"): funnel_row(fixed_leads=1),  # lk1, linked to k1
+    (day(11), "partners"): funnel_row(incoming_contacts=1, fixed_leads=1),  # lk3
+    (day(12), "online_ads"): funnel_row(incoming_contacts=1),  # k3
+    (day(12), "aggregators"): funnel_row(incoming_contacts=1, fixed_leads=1),  # lk2
+    (day(13), "online_ads"): funnel_row(incoming_contacts=1),  # k5
+}
+
+CONTACT_LINKING = "source,contact_type,link_window_days\nyandex%,call,\n,form,1\n"
+
+# February by channel: (incoming contacts, with lead id, linked by client key, unlinked, leads without contact)
+EXPECTED_LINKING = {
+    "online_ads": (5, 1, 1, 3, 0),  # g1 recorded; k1 linked; k3, k4, k5 not
+    "tv": (2, 0, 0, 2, 0),  # g2 (a form without a client key), k2 (outside its 1-day window)
+    "partners": (0, 0, 0, 0, 2),  # gl2, lk3
+    "aggregators": (0, 0, 0, 0, 1),  # lk2
 }
 
 
 def write_landing(data_dir: Path) -> None:
+    (data_dir / "config").mkdir(parents=True, exist_ok=True)
+    (data_dir / "config" / "contact_linking.csv").write_text(CONTACT_LINKING)
     for name, (header, rows) in FILES.items():
         path = data_dir / "landing" / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,6 +263,19 @@ def test_the_good_rows_make_the_hand_computed_funnel(catalogue):
 def test_the_independent_reference_follows_the_same_rules(catalogue):
     expected = reference_funnel_daily(catalogue, DEFAULT_CONFIG_DIR)
     assert_same_funnel(expected, EXPECTED_FUNNEL, FUNNEL_COLUMNS, MONEY_COLUMNS)
+
+
+def test_contacts_without_a_lead_id_are_linked_by_client_key_and_the_gap_reported(catalogue):
+    rows = published_rows(catalogue, "contact_linking_monthly")
+    assert {row["month"] for row in rows} == {date(2026, 2, 1)}
+    actual = {
+        row["channel"]: (row["incoming_contacts"], row["contacts_with_lead_id"], row["contacts_linked_by_client_key"],
+                         row["contacts_unlinked"], row["leads_without_contact"])
+        for row in rows
+    }
+    assert actual == EXPECTED_LINKING
+    shares = {row["channel"]: row["unlinked_share"] for row in rows}
+    assert shares == {"online_ads": pytest.approx(3 / 5), "tv": 1.0, "partners": None, "aggregators": None}
 
 
 @pytest.fixture(scope="module")

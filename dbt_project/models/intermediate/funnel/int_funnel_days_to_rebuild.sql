@@ -29,10 +29,27 @@ changed_deal_ids as (
     select distinct deal_id from deal_versions where loaded_at > {{ loaded_after }}
 ),
 
+{# With contact linking on, a new contact or lead can move a link by client key from one lead to
+   another: every lead of a client key that a new contact or lead carries is touched. #}
+touched_client_keys as (
+    select client_key_hash from {{ ref('stg_crm__contacts') }}
+    where contact_id in (select contact_id from changed_contact_ids)
+    union
+    select client_key_hash from {{ ref('stg_crm__leads') }}
+    where lead_id in (select lead_id from lead_versions where loaded_at > {{ loaded_after }})
+),
+
 touched_lead_ids as (
     select lead_id from lead_versions where loaded_at > {{ loaded_after }}
     union
+    select lead_id from {{ ref('stg_crm__leads') }}
+    where client_key_hash in (select client_key_hash from touched_client_keys)
+        and exists (select 1 from {{ ref('stg_config__contact_linking') }})
+    union
     select lead_id from contact_versions where contact_id in (select contact_id from changed_contact_ids)
+    union
+    select lead_id from {{ ref('int_contacts_linked_to_leads') }}
+    where contact_id in (select contact_id from changed_contact_ids)
     union
     select lead_id from meeting_versions where meeting_id in (select meeting_id from changed_meeting_ids)
     union

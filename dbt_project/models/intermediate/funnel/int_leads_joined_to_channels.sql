@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 {# One row per lead with its channel and the timestamps of each stage it reached. The channel is
    that of the lead's earliest linked contact (tie: the smaller contact_id), else the lead's own
-   source/medium/campaign; a lead that no contact links to counts as an incoming contact itself. #}
+   source/medium/campaign; a lead that no contact links to counts as an incoming contact itself.
+   A contact is linked by its lead_id, or by client key (int_contacts_linked_to_leads). #}
 with
 
 leads as (
@@ -17,7 +18,7 @@ linked_contacts as (
             partition by contacts.lead_id order by contacts.received_at, contacts.contact_id
         ) as contact_rank,
         count(*) over (partition by contacts.lead_id) as linked_contact_count
-    from {{ ref('stg_crm__contacts') }} as contacts
+    from {{ ref('int_contacts_linked_to_leads') }} as contacts
     where contacts.lead_id is not null
 ),
 
