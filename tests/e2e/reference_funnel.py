@@ -546,6 +546,9 @@ class LinkingRule:
 
 
 def read_linking_rules(data_dir: Path, defaults_dir: Path) -> list[LinkingRule]:
+    """No contact_linking.csv anywhere (an older defaults folder) links nothing, like an empty one."""
+    if not any((folder / "contact_linking.csv").exists() for folder in (data_dir / "config", defaults_dir)):
+        return []
     return [
         LinkingRule(
             like_pattern(lowered(row["source"])) if row.get("source") else None,
