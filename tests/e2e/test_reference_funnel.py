@@ -125,15 +125,20 @@ def test_the_latest_export_wins(data_dir, defaults_dir):
     assert incoming == {day("2024-03-01"): 2, day("2024-03-03"): 1}
 
 
-def test_a_tie_in_one_file_goes_to_the_later_line(data_dir, defaults_dir):
+def test_a_tie_in_one_file_with_different_values_is_quarantined_whole(data_dir, defaults_dir):
+    # The file contradicts itself at the same updated_at: neither line can be chosen (docs/row_rules.md).
+    # An exact duplicate line is no contradiction: L2 counts once.
     write_csv(
         landing(data_dir, "leads"),
         LEAD_HEADER,
         "L1,2024-03-01,yandex,,,2024-03-05",
         "L1,2024-03-02,yandex,,,2024-03-05",
+        "L2,2024-03-03,yandex,,,2024-03-05",
+        "L2,2024-03-03,yandex,,,2024-03-05",
     )
     funnel = reference_funnel_daily(data_dir, defaults_dir)
-    assert list(funnel) == [(day("2024-03-02"), "online_ads")]
+    assert list(funnel) == [(day("2024-03-03"), "online_ads")]
+    assert funnel[(day("2024-03-03"), "online_ads")]["fixed_leads"] == 1
 
 
 def test_won_deals_convert_at_the_latest_rate_over_a_weekend_gap(data_dir, defaults_dir):
