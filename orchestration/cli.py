@@ -45,10 +45,12 @@ def command_run(args: argparse.Namespace) -> int:
     write_last_run(paths.data_dir() / "logs", started_at, seconds, outcome.success, outcome.reason,
                    last_dbt_results(since=started_at.timestamp()))
     if not outcome.success:
+        print(outcome.report_summary)
         return fail(f"nightly run failed: {outcome.reason}")
     from orchestration.lib.summary import kpi_summary
 
     print(kpi_summary(paths.published_dir(), seconds=seconds))
+    print(outcome.report_summary)
     dashboard = paths.published_dir() / "dashboard.html"
     if dashboard.exists():
         print(f"Dashboard: {dashboard}")

@@ -31,6 +31,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from orchestration.lib.quality.settings import write_demo_quality_config
+
 __all__ = ["CANONICAL_COLUMNS", "CHANNELS", "TOUCHES", "generate_company"]
 
 DEFAULTS_DIR = Path(__file__).resolve().parent.parent / "defaults" / "config"
@@ -1011,6 +1013,7 @@ def generate_company(out_dir: Path, *, contacts: int | None = None, years: int =
     _write_config(out_dir / "config", start, scale)
     _write_plan(out_dir / "config", months, [int(day_counts[(m_first - start).days:(m_last - start).days + 1].sum())
                                              for m_first, m_last in months], scale)
+    write_demo_quality_config(out_dir / "config", end)
     if copy_channel_config:
         for name in ("channels.csv", "channel_rules.csv"):
             (out_dir / "config" / name).write_bytes((DEFAULTS_DIR / name).read_bytes())

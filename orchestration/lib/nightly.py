@@ -6,6 +6,7 @@ import time
 import uuid
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from datetime import datetime
 
 import dagster as dg
 
@@ -17,6 +18,7 @@ from orchestration.lib.run_timings import step_seconds, write_run_timings
 class RunOutcome:
     success: bool
     reason: str = ""
+    report_summary: str = ""  # the run report's human summary (logs/run_report.md)
 
 
 def run_nightly_job(full_refresh: bool = False, listener=None) -> RunOutcome:
@@ -35,6 +37,7 @@ def run_nightly_job(full_refresh: bool = False, listener=None) -> RunOutcome:
     log_dir = data_dir() / "logs"
     log_dir.mkdir(exist_ok=True)
     started = time.monotonic()
+    started_at = datetime.now()
     # dbt's and Dagster's own output goes to the run log; the user sees the summary or one line.
     with open(log_dir / "last_run.log", "w") as log, redirect_stdout(log), redirect_stderr(log):
         result = job.execute_in_process(
@@ -42,9 +45,11 @@ def run_nightly_job(full_refresh: bool = False, listener=None) -> RunOutcome:
         )
     write_run_timings(log_dir / "last_run_timings.json", total_seconds=time.monotonic() - started,
                       steps=step_seconds(instance, run_id), success=result.success)
-    if result.success:
-        return RunOutcome(True)
-    return RunOutcome(False, failure_reason(result))
+    reason = "" if result.success else failure_reason(result)
+    from orchestration.lib.run_report import build_report, write_report
+
+    report = build_report(result, set(job.asset_layer.asset_graph.asset_check_keys), started_at, datetime.now(), reason)
+    return RunOutcome(result.success, reason, write_report(report, log_dir))
 
 
 def failure_reason(result: dg.ExecuteInProcessResult) -> str:
@@ -53,6 +58,8 @@ def failure_reason(result: dg.ExecuteInProcessResult) -> str:
             continue
         step = event.step_key or "a step"
         error = event.step_failure_data.error
+        if error and error.cls_name == "DagsterAssetCheckFailedError":
+            return blocked_by_checks(result)
         cause = error.cause if error and error.cause else error
         if step == "membrana_dbt_models" and not (cause and cause.cls_name == "ReconciliationError"):
             return settings_error(error, cause) or f"dbt build: {dbt_failure()}"
@@ -77,6 +84,16 @@ def settings_error(*errors) -> str | None:
             if found:
                 return found.group(1)
     return None
+
+
+def blocked_by_checks(result: dg.ExecuteInProcessResult) -> str:
+    """Names the blocking checks that failed and why; the previous snapshot stays published."""
+    failed = [
+        evaluation for evaluation in result.get_asset_check_evaluations()
+        if not evaluation.passed and evaluation.blocking and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    ]
+    named = "; ".join(f"check {e.check_name} on {e.asset_key.to_user_string()} failed: {e.description}" for e in failed)
+    return f"{named or 'a blocking check failed'} (nothing published: the previous snapshot stays)"
 
 
 def dbt_failure() -> str:

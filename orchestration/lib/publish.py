@@ -20,6 +20,7 @@ PUBLIC_MARTS = (
     "clients", "clients_monthly", "unit_economics", "funnel_cohorts", "attribution", "stage_velocity",
     # contacts linked to leads and the unlinked gap behind КФ (issue 4)
     "contact_linking_monthly",
+    "alerts",  # membrane drift (issue 6)
 )
 AUDIT_TABLES = ("quarantine",)
 

@@ -1,0 +1,107 @@
+"""Quality gates as Dagster asset checks on the public marts, so the UI shows every result and its
+metadata. A blocking check that fails with ERROR severity stops `published_marts` (downstream of the
+marts): the previous snapshot stays published. WARN results are reported and the marts are published."""
+
+import dagster as dg
+import duckdb
+
+from orchestration.defs.quality.suites import suite_for
+from orchestration.lib import paths
+from orchestration.lib.publish import PUBLIC_MARTS
+from orchestration.lib.quality.expectations import validate_table
+from orchestration.lib.quality.gates import (
+    GateOutcome,
+    lead_integrity,
+    marts_reconcile,
+    membrane_drift,
+    source_freshness,
+)
+from orchestration.lib.quality.settings import freshness_limits, max_orphan_shares, run_date
+
+
+def mart(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["marts", name])
+
+
+def check_result(outcome: GateOutcome) -> dg.AssetCheckResult:
+    severity = dg.AssetCheckSeverity.ERROR if outcome.severity == "error" else dg.AssetCheckSeverity.WARN
+    return dg.AssetCheckResult(
+        passed=outcome.passed, severity=severity, description=outcome.summary,
+        metadata={"summary": outcome.summary, "details": dg.MetadataValue.json(outcome.metadata)},
+    )
+
+
+def expectations_check(mart_name: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=mart(mart_name), name=f"{mart_name}_meets_its_expectations", blocking=True,
+        description=f"Great Expectations suite `{mart_name}` (orchestration/defs/quality/suites.py): a failed "
+        "critical expectation blocks the publish, a failed warning is reported.",
+    )
+    def meets_its_expectations() -> dg.AssetCheckResult:
+        with duckdb.connect(str(paths.warehouse_path())) as con:
+            result = validate_table(con, f"marts.{mart_name}", suite_for(mart_name))
+        failed = [f"{failure.expectation} [{failure.severity}]"
+                  + (f": {failure.unexpected} rows" if failure.unexpected else "") for failure in result.failed]
+        blocking = bool(result.blocking_failures)
+        summary = (f"{len(result.failed)} of {result.evaluated} expectations failed: " + "; ".join(failed)
+                   if failed else f"all {result.evaluated} expectations met")
+        return check_result(GateOutcome(
+            not failed, "error" if blocking else "warn", summary,
+            {"suite": result.suite, "evaluated": result.evaluated, "failed": failed},
+        ))
+
+    return meets_its_expectations
+
+
+@dg.asset_check(
+    asset=mart("funnel_daily"), blocking=True,
+    description="Each source's newest record against the run date (MEMBRANA_RUN_DATE, config/run_date.csv or "
+    "today). Older than block_after of config/freshness.csv blocks the publish; without that file, warnings only.",
+)
+def sources_are_fresh() -> dg.AssetCheckResult:
+    limits, configured = freshness_limits(paths.config_dir())
+    with duckdb.connect(str(paths.warehouse_path())) as con:
+        outcome = source_freshness(con, limits, run_date(paths.config_dir()))
+    outcome.metadata["limits_from"] = "config/freshness.csv" if configured else "defaults (warnings only)"
+    return check_result(outcome)
+
+
+@dg.asset_check(
+    asset=mart("funnel_daily"), blocking=True,
+    description="Meetings and deals whose lead does not exist: above the month's share of config/integrity.csv "
+    "(default 5 %) they block the publish; below it they are counted and reported.",
+)
+def meetings_and_deals_point_to_existing_leads() -> dg.AssetCheckResult:
+    shares = max_orphan_shares(paths.config_dir())
+    with duckdb.connect(str(paths.warehouse_path())) as con:
+        return check_result(lead_integrity(con, shares))
+
+
+@dg.asset_check(
+    asset=mart("kpi_monthly"), blocking=True,
+    additional_deps=[mart("funnel_daily"), mart("capacity_plan")],
+    description="Totals of contacts, leads, won deals, revenue and ad spend in funnel_daily, kpi_monthly and "
+    "capacity_plan equal the totals recomputed from staging.",
+)
+def marts_reconcile_with_staging() -> dg.AssetCheckResult:
+    with duckdb.connect(str(paths.warehouse_path())) as con:
+        return check_result(marts_reconcile(con))
+
+
+@dg.asset_check(
+    asset=mart("alerts"),
+    description="Membrane drift: a channel's membrane in its last week or month outside the control limits of "
+    "its own history (the alerts mart). A warning: the marts are published, the drift is reported.",
+)
+def membranes_within_control_limits() -> dg.AssetCheckResult:
+    with duckdb.connect(str(paths.warehouse_path())) as con:
+        return check_result(membrane_drift(con))
+
+
+quality_checks = [
+    *(expectations_check(name) for name in PUBLIC_MARTS),
+    sources_are_fresh,
+    meetings_and_deals_point_to_existing_leads,
+    marts_reconcile_with_staging,
+    membranes_within_control_limits,
+]

@@ -1,0 +1,187 @@
+"""The run report: what one nightly run loaded, quarantined, checked and published.
+
+Written to DATA_DIR/logs/run_report.json (schema in docs/run_report.md, read by `membrana status` and
+the dashboard) and DATA_DIR/logs/run_report.md, a human summary `membrana run` also prints.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.lib import paths
+from orchestration.lib.quality.settings import QualityConfigError, run_date
+
+SCHEMA_VERSION = 1
+GATE_CHECKS = {
+    "sources_are_fresh": "freshness",
+    "meetings_and_deals_point_to_existing_leads": "integrity",
+    "marts_reconcile_with_staging": "reconciliation",
+    "membranes_within_control_limits": "drift",
+}
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    asset: str
+    check: str
+    kind: str  # freshness | integrity | reconciliation | drift | expectations | dbt_test
+    status: str  # passed | warned | failed | not_run
+    blocking: bool
+    summary: str
+
+    def as_json(self) -> dict:
+        return self.__dict__.copy()
+
+
+def check_kind(check_name: str) -> str:
+    if check_name in GATE_CHECKS:
+        return GATE_CHECKS[check_name]
+    return "expectations" if check_name.endswith("_meets_its_expectations") else "dbt_test"
+
+
+def check_records(result: dg.ExecuteInProcessResult, planned: set[dg.AssetCheckKey]) -> list[CheckRecord]:
+    records, evaluated = [], set()
+    for evaluation in result.get_asset_check_evaluations():
+        evaluated.add(evaluation.asset_check_key)
+        if evaluation.passed:
+            status = "passed"
+        else:
+            status = "failed" if evaluation.severity == dg.AssetCheckSeverity.ERROR else "warned"
+        records.append(CheckRecord(
+            evaluation.asset_key.to_user_string(), evaluation.check_name, check_kind(evaluation.check_name),
+            status, bool(evaluation.blocking), first_line(evaluation.description) or failing_rows(evaluation.metadata),
+        ))
+    for key in sorted(planned - evaluated, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        records.append(CheckRecord(key.asset_key.to_user_string(), key.name, check_kind(key.name), "not_run",
+                                   False, "not evaluated: an earlier step failed or was blocked"))
+    return records
+
+
+def first_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def failing_rows(metadata) -> str:
+    """A dbt test's result carries no description, only its failing row count."""
+    count = metadata.get("dagster_dbt/failed_row_count")
+    return f"{count.value} failing rows" if count is not None else ""
+
+
+def blocking_failures(records: list[CheckRecord]) -> list[CheckRecord]:
+    return [record for record in records if record.status == "failed" and record.blocking]
+
+
+def file_records(started_at: datetime) -> list[dict]:
+    """Every file of the warehouse's load manifest with its rows loaded and quarantined."""
+    try:
+        with duckdb.connect(str(paths.warehouse_path()), read_only=True) as con:
+            rows = con.execute("""
+                select manifest.entity, manifest.file_path, manifest.rows_loaded, manifest.loaded_at,
+                    coalesce(quarantined.row_count, 0)
+                from audit.load_manifest as manifest
+                left join (
+                    select source_file, count(*) as row_count from audit.quarantine group by source_file
+                ) as quarantined on quarantined.source_file = manifest.file_path
+                order by manifest.entity, manifest.file_path
+            """).fetchall()
+    except duckdb.Error:
+        return []  # no warehouse yet, or the quarantine was never built
+    return [
+        {"entity": entity, "file": file_path, "rows_loaded": loaded, "rows_quarantined": quarantined,
+         "loaded_this_run": loaded_at is not None and loaded_at >= started_at}
+        for entity, file_path, loaded, loaded_at, quarantined in rows
+    ]
+
+
+def published_record(result: dg.ExecuteInProcessResult) -> dict:
+    snapshot = paths.published_dir() / "marts.duckdb"
+    published_now = [
+        event for event in result.get_asset_materialization_events()
+        if event.asset_key == dg.AssetKey("published_marts")
+    ]
+    previous_at = (datetime.fromtimestamp(snapshot.stat().st_mtime, UTC).isoformat()
+                   if snapshot.exists() else None)
+    rows = {}
+    if published_now:
+        metadata = published_now[0].materialization.metadata
+        rows = {key.removeprefix("rows_"): value.value for key, value in metadata.items() if key.startswith("rows_")}
+    return {
+        "published": bool(published_now),
+        "snapshot": str(snapshot) if snapshot.exists() else None,
+        "snapshot_written_at": previous_at,
+        "parquet_dir": str(paths.published_dir() / "parquet"),
+        "rows": rows,
+    }
+
+
+def build_report(result, planned_checks, started_at: datetime, finished_at: datetime, reason: str) -> dict:
+    records = check_records(result, planned_checks)
+    blocked = blocking_failures(records)
+    status = "published" if result.success else ("blocked" if blocked else "failed")
+    files = file_records(started_at)
+    try:
+        day = run_date(paths.config_dir()).isoformat()
+    except QualityConfigError:
+        day = None
+    counts = {status_name: sum(r.status == status_name for r in records)
+              for status_name in ("passed", "warned", "failed", "not_run")}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": result.run_id,
+        "data_dir": str(paths.data_dir()),
+        "run_date": day,
+        "started_at": started_at.astimezone(UTC).isoformat(),
+        "finished_at": finished_at.astimezone(UTC).isoformat(),
+        "duration_seconds": round((finished_at - started_at).total_seconds(), 1),
+        "status": status,
+        "exit_code": 0 if result.success else 1,
+        "reason": reason,
+        "files": files,
+        "totals": {
+            "files": len(files),
+            "files_loaded_this_run": sum(f["loaded_this_run"] for f in files),
+            "rows_loaded": sum(f["rows_loaded"] for f in files),
+            "rows_loaded_this_run": sum(f["rows_loaded"] for f in files if f["loaded_this_run"]),
+            "rows_quarantined": sum(f["rows_quarantined"] for f in files),
+        },
+        "checks": counts,
+        "blocking_failures": [r.as_json() for r in blocked],
+        "check_results": [r.as_json() for r in records],
+        "published": published_record(result),
+    }
+
+
+def human_summary(report: dict) -> str:
+    checks, totals, published = report["checks"], report["totals"], report["published"]
+    lines = [
+        f"Run {report['status']} (run date {report['run_date']}, {report['duration_seconds']:.0f} s).",
+        (f"Files: {totals['files_loaded_this_run']} loaded now ({totals['rows_loaded_this_run']:,} rows), "
+        f"{totals['files']} in all; {totals['rows_quarantined']:,} rows quarantined."),
+        f"Checks: {checks['passed']} passed, {checks['warned']} warned, {checks['failed']} failed"
+        + (f", {checks['not_run']} not run." if checks["not_run"] else "."),
+    ]
+    for record in report["check_results"]:
+        if record["status"] in ("warned", "failed"):
+            lines.append(f"  {record['status'].upper()} {record['asset']} {record['check']}: {record['summary']}")
+    if published["published"]:
+        rows = ", ".join(f"{mart} {count:,}" for mart, count in published["rows"].items())
+        lines.append(f"Published: {rows} rows → {published['snapshot']}")
+    elif published["snapshot"]:
+        lines.append(f"Not published: the previous snapshot of {published['snapshot_written_at']} stays "
+                     f"({published['snapshot']}).")
+    else:
+        lines.append("Not published: there is no published snapshot yet.")
+    return "\n".join(lines)
+
+
+def write_report(report: dict, log_dir: Path) -> str:
+    """Writes run_report.json and run_report.md; returns the human summary."""
+    summary = human_summary(report)
+    (log_dir / "run_report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    (log_dir / "run_report.md").write_text(f"# membrana run {report['started_at']}\n\n{summary}\n")
+    return summary
