@@ -44,8 +44,7 @@ def command_run(args: argparse.Namespace) -> int:
     seconds = time.monotonic() - started
     write_last_run(paths.data_dir() / "logs", started_at, seconds, outcome.success, outcome.reason,
                    last_dbt_results(since=started_at.timestamp()))
-    if not outcome.success:
-        print(outcome.report_summary)
+    if not outcome.success:  # one line on stderr; the whole story is in logs/run_report.md
         return fail(f"nightly run failed: {outcome.reason}")
     from orchestration.lib.summary import kpi_summary
 

@@ -119,6 +119,14 @@ def published_record(result: dg.ExecuteInProcessResult) -> dict:
     }
 
 
+def drift_alerts(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per membrane outside its control limits (the alerts mart, via its drift check)."""
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.check_name == "membranes_within_control_limits" and "details" in evaluation.metadata:
+            return list(evaluation.metadata["details"].value.get("lines", []))
+    return []
+
+
 def build_report(result, planned_checks, started_at: datetime, finished_at: datetime, reason: str) -> dict:
     records = check_records(result, planned_checks)
     blocked = blocking_failures(records)
@@ -151,6 +159,7 @@ def build_report(result, planned_checks, started_at: datetime, finished_at: date
         },
         "checks": counts,
         "blocking_failures": [r.as_json() for r in blocked],
+        "drift_alerts": drift_alerts(result),
         "check_results": [r.as_json() for r in records],
         "published": published_record(result),
     }
@@ -166,8 +175,11 @@ def human_summary(report: dict) -> str:
         + (f", {checks['not_run']} not run." if checks["not_run"] else "."),
     ]
     for record in report["check_results"]:
-        if record["status"] in ("warned", "failed"):
+        if record["status"] in ("warned", "failed") and record["kind"] != "drift":
             lines.append(f"  {record['status'].upper()} {record['asset']} {record['check']}: {record['summary']}")
+    if report["drift_alerts"]:
+        lines.append(f"Drift alerts ({len(report['drift_alerts'])}, marts.alerts): find out why these membranes moved:")
+        lines += [f"  {line}" for line in report["drift_alerts"]]
     if published["published"]:
         rows = ", ".join(f"{mart} {count:,}" for mart, count in published["rows"].items())
         lines.append(f"Published: {rows} rows → {published['snapshot']}")

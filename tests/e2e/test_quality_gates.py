@@ -136,7 +136,8 @@ def test_a_stale_source_blocks_the_publish_and_keeps_the_snapshot(clean):
     run = report(data_dir)
     assert run["status"] == "blocked" and not run["published"]["published"]
     assert [f["check"] for f in run["blocking_failures"]] == ["sources_are_fresh"]
-    assert "Not published: the previous snapshot" in result.stdout
+    assert result.stdout == ""
+    assert "Not published: the previous snapshot" in (data_dir / "logs" / "run_report.md").read_text()
 
 
 def test_without_a_freshness_file_a_stale_source_warns_and_still_publishes(clean, tmp_path, monkeypatch):
