@@ -34,6 +34,7 @@ def test_raw_assets_feed_the_dbt_sources():
 def test_publish_waits_for_the_public_marts():
     parents = {key.to_user_string() for key in asset_graph().get(dg.AssetKey("published_marts")).parent_keys}
     assert parents == {f"marts/{mart}" for mart in PUBLIC_MARTS} | {"audit/quarantine"}
+    assert {"marts/funnel_daily", "marts/kpi_monthly", "marts/capacity_plan", "marts/alerts"} <= parents
 
 
 def test_dbt_tests_are_asset_checks():

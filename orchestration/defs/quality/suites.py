@@ -85,6 +85,25 @@ def capacity_plan_suite() -> gx.ExpectationSuite:
     ])
 
 
+def capacity_plan_by_channel_suite() -> gx.ExpectationSuite:
+    return suite("capacity_plan_by_channel", [
+        *has_rows(),
+        *grain("month", "channel"),
+        *at_least(0, "incoming_contacts", "deals_won", "revenue", "acquisition_cost", "required_contacts",
+                  "required_budget"),
+        # a channel's share of the month's contacts: a share, by construction
+        expect.ExpectColumnValuesToBeBetween(column="contact_share", min_value=0, max_value=1),
+    ])
+
+
+def membranes_by_employee_suite() -> gx.ExpectationSuite:
+    return suite("membranes_by_employee", [
+        *grain("month", "role", "employee_id"),
+        *at_least(0, "entered", "passed"),
+        *pass_rates("pass_rate"),
+    ])
+
+
 def contact_linking_monthly_suite() -> gx.ExpectationSuite:
     return suite("contact_linking_monthly", [
         *grain("month", "channel"),
@@ -111,6 +130,8 @@ SUITES = {
     "funnel_daily": funnel_daily_suite,
     "kpi_monthly": kpi_monthly_suite,
     "capacity_plan": capacity_plan_suite,
+    "capacity_plan_by_channel": capacity_plan_by_channel_suite,
+    "membranes_by_employee": membranes_by_employee_suite,
     "alerts": alerts_suite,
 }
 
