@@ -113,6 +113,30 @@ def contact_linking_monthly_suite() -> gx.ExpectationSuite:
     ])
 
 
+def profit_drivers_suite() -> gx.ExpectationSuite:
+    return suite("profit_drivers", [
+        *grain("month", "channel"),
+        *at_least(0, "incoming_contacts", "deals_won", "revenue", "conversion", "average_check",
+                  "purchases_per_client"),
+    ])
+
+
+def plan_vs_fact_suite() -> gx.ExpectationSuite:
+    # Empty without config/plan.csv: no row-count expectation.
+    return suite("plan_vs_fact", [
+        *grain("month", "channel"),
+        *at_least(0, "actual_contacts", "actual_deals", "actual_revenue", "actual_budget"),
+    ])
+
+
+def lead_qualification_suite() -> gx.ExpectationSuite:
+    return suite("lead_qualification", [
+        *grain("month", "channel"),
+        *at_least(0, "leads", "mql", "sal"),
+        *pass_rates("mql_rate", "acceptance_rate"),
+    ])
+
+
 def alerts_suite() -> gx.ExpectationSuite:
     return suite("alerts", [
         *grain("period_grain", "channel", "membrane"),
@@ -132,6 +156,9 @@ SUITES = {
     "capacity_plan": capacity_plan_suite,
     "capacity_plan_by_channel": capacity_plan_by_channel_suite,
     "membranes_by_employee": membranes_by_employee_suite,
+    "profit_drivers": profit_drivers_suite,
+    "plan_vs_fact": plan_vs_fact_suite,
+    "lead_qualification": lead_qualification_suite,
     "alerts": alerts_suite,
 }
 
