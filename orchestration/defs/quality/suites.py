@@ -137,6 +137,59 @@ def lead_qualification_suite() -> gx.ExpectationSuite:
     ])
 
 
+def clients_suite() -> gx.ExpectationSuite:
+    return suite("clients", [
+        *grain("client_id"),
+        *at_least(0, "touches", "channels_touched", "deals_won", "revenue"),
+    ])
+
+
+def clients_monthly_suite() -> gx.ExpectationSuite:
+    return suite("clients_monthly", [
+        *grain("month", "channel"),
+        *at_least(0, "new_clients", "returning_clients", "deals_won", "repeat_deals_won", "revenue",
+                  "returning_client_revenue"),
+        not_below("deals_won", "repeat_deals_won"),
+        *pass_rates("recurring_revenue_share"),
+    ])
+
+
+def unit_economics_suite() -> gx.ExpectationSuite:
+    return suite("unit_economics", [
+        *grain("month", "channel"),
+        *at_least(0, "revenue", "acquisition_cost", "new_clients", "cac", "cohort_deals_won",
+                  "cohort_repeat_purchases", "cohort_revenue", "payback_months"),
+    ])
+
+
+def funnel_cohorts_suite() -> gx.ExpectationSuite:
+    # A cohort follows its own leads, so each membrane can only narrow: held ≤ booked ≤ fixed, won ≤ held.
+    return suite("funnel_cohorts", [
+        *grain("cohort_month", "channel", "week_number"),
+        *at_least(0, "week_number", "fixed_leads", "meetings_booked", "meetings_held", "deals_won"),
+        not_below("fixed_leads", "meetings_booked"),
+        not_below("meetings_booked", "meetings_held"),
+        not_below("meetings_held", "deals_won"),
+        *pass_rates("booked_rate", "conversion_rate"),
+    ])
+
+
+def attribution_suite() -> gx.ExpectationSuite:
+    return suite("attribution", [
+        *grain("month", "channel"),
+        *at_least(0, "deals_won", "revenue", "first_touch_deals", "first_touch_revenue", "last_touch_deals",
+                  "last_touch_revenue", "linear_deals", "linear_revenue", "position_based_deals",
+                  "position_based_revenue"),
+    ])
+
+
+def stage_velocity_suite() -> gx.ExpectationSuite:
+    return suite("stage_velocity", [
+        *grain("month", "channel"),
+        *at_least(0, "fixed_leads", "meetings_held", "acquisition_cost", "cost_per_held_meeting"),
+    ])
+
+
 def alerts_suite() -> gx.ExpectationSuite:
     return suite("alerts", [
         *grain("period_grain", "channel", "membrane"),
@@ -159,6 +212,12 @@ SUITES = {
     "profit_drivers": profit_drivers_suite,
     "plan_vs_fact": plan_vs_fact_suite,
     "lead_qualification": lead_qualification_suite,
+    "clients": clients_suite,
+    "clients_monthly": clients_monthly_suite,
+    "unit_economics": unit_economics_suite,
+    "funnel_cohorts": funnel_cohorts_suite,
+    "attribution": attribution_suite,
+    "stage_velocity": stage_velocity_suite,
     "alerts": alerts_suite,
 }
 
