@@ -218,6 +218,7 @@ SUITES = {
     "funnel_cohorts": funnel_cohorts_suite,
     "attribution": attribution_suite,
     "stage_velocity": stage_velocity_suite,
+    "contact_linking_monthly": contact_linking_monthly_suite,
     "alerts": alerts_suite,
 }
 
