@@ -5,6 +5,7 @@ plain-Python funnel (reference_funnel.py) and from the landing files themselves.
 import csv
 import json
 import os
+import pty
 import re
 import shutil
 import subprocess
@@ -257,6 +258,36 @@ def test_dashboard_labels_follow_the_language_setting(company):
         (config / "dashboard.csv").unlink(missing_ok=True)
     assert run_membrana("dashboard", data_dir=company.data_dir).returncode == 0
     assert '<html lang="en">' in dashboard_html(company)
+
+
+def test_run_on_a_terminal_draws_a_progress_bar_over_every_asset(company):
+    """The same command under a pseudo-terminal: the bar counts materialized assets out of all of them."""
+    from orchestration.definitions import defs
+
+    total = len(defs.resolve_all_asset_keys())
+    controller, terminal = pty.openpty()
+    run = subprocess.Popen(
+        [str(Path(sys.executable).parent / "membrana"), "run"], stdin=terminal, stdout=terminal, stderr=terminal,
+        env={"PATH": str(Path(sys.executable).parent), "MEMBRANA_DATA_DIR": str(company.data_dir),
+             "HOME": str(company.data_dir), "TERM": "xterm", "COLUMNS": "120"},
+    )
+    os.close(terminal)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal closed: the run ended
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(controller)
+    assert run.wait(timeout=600) == 0, screen[-2000:]
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.decode("utf-8", "replace"))  # colours and cursor moves
+    counts = {int(done) for done in re.findall(rf"\b(\d+)/{total}\b", text)}
+    assert counts and max(counts) > total // 2, text[-2000:]
+    assert "━" in text
+    assert "last complete month" in text
 
 
 def test_a_failed_run_exits_1_keeps_the_snapshot_and_status_says_so(company):
