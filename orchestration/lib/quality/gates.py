@@ -102,15 +102,17 @@ def lead_integrity(con, max_shares: dict[str, float]) -> GateOutcome:
     return passed("every meeting and deal points to an existing lead", metadata)
 
 
-# The staged totals, computed from staging on their own (not from the marts' intermediate models), and
-# what each public mart must add up to. Won deals, spend and costs with no exchange rate are quarantined,
-# so they are not in the marts; they are left out here through the rates the marts used.
+# The staged totals, computed from staging on their own (not from the marts' intermediate models, but
+# for the contact → lead links: a contact linked by client key through config/contact_linking.csv
+# makes its lead no incoming contact of its own), and what each public mart must add up to. Won deals,
+# spend and costs with no exchange rate are quarantined, so they are not in the marts; they are left out
+# here through the rates the marts used.
 STAGED_TOTALS_SQL = """
 select
     (select count(*) from staging.stg_crm__contacts)
         + (select count(*) from staging.stg_crm__leads as leads
-           where not exists (select 1 from staging.stg_crm__contacts as contacts
-                             where contacts.lead_id = leads.lead_id)) as incoming_contacts,
+           where not exists (select 1 from intermediate.int_contacts_linked_to_leads as links
+                             where links.lead_id = leads.lead_id)) as incoming_contacts,
     (select count(*) from staging.stg_crm__leads) as fixed_leads,
     (select count(*) from intermediate.int_deals_converted_to_base where is_won and not is_missing_rate) as deals_won,
     (select coalesce(sum(amount_base), 0) from intermediate.int_deals_converted_to_base
