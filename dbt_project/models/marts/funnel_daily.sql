@@ -1,10 +1,13 @@
+{# Replacing the touched days: delete+insert by date on DuckDB; on Spark (no merge without Delta)
+   the table is partitioned by date and the touched days' partitions are overwritten. #}
 {{
     config(
         materialized='incremental',
         unique_key='date',
-        incremental_strategy='delete+insert',
+        incremental_strategy='insert_overwrite' if target.type == 'spark' else 'delete+insert',
+        partition_by=['date'] if target.type == 'spark' else none,
         pre_hook="{% if is_incremental() and env_var('MEMBRANA_LOADED_AFTER', '') %}
-            delete from {{ this }} where date in (select date_day from {{ ref('int_funnel_days_to_rebuild') }})
+            {{ membrana.empty_rebuilt_days(this, ref('int_funnel_days_to_rebuild')) }}
             {% endif %}",
     )
 }}

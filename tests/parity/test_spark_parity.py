@@ -1,0 +1,171 @@
+"""Parity: the demo company built on DuckDB (`membrana run`) and on Spark (the same dbt project, target
+`spark`, raw data read from the Parquet export) gives the same marts, row for row, within rounding.
+
+Every model of the `marts` schema is compared, discovered from the Spark run's manifest, so a new mart
+is covered without touching this file. One DuckDB run and one Spark run per module: Spark's JVM start
+and per-query overhead dominate, so the data stays the small demo year.
+"""
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.lib.paths import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.lib.raw_parquet import export_raw_parquet
+
+BIN = Path(sys.executable).parent
+CORE_MARTS = {"funnel_daily", "kpi_monthly", "capacity_plan"}
+RELATIVE_TOLERANCE = 1e-9
+ABSOLUTE_TOLERANCE = 1e-6  # a millionth of a rouble or of a rate: rounding, not a different result
+
+
+def run_membrana(*args, data_dir: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "membrana"), *map(str, args)], capture_output=True, text=True, timeout=600, check=False,
+        env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "MEMBRANA_DATA_DIR": str(data_dir),
+             "MEMBRANA_TARGET": "duckdb"},
+    )
+
+
+def run_dbt_on_spark(data_dir: Path, *args: str, loaded_after: str = "") -> subprocess.CompletedProcess:
+    env = {
+        "MEMBRANA_LOADED_AFTER": loaded_after,
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "MEMBRANA_DATA_DIR": str(data_dir),
+        "MEMBRANA_TARGET": "spark",
+        "SPARK_LOCAL_IP": "127.0.0.1",
+    }
+    env.pop("MEMBRANA_RAW_PARQUET_URI", None)
+    return subprocess.run(
+        [str(BIN / "dbt"), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROJECT_ROOT),
+         "--target-path", str(data_dir / "spark" / "target"), "--log-path", str(data_dir / "spark" / "logs")],
+        capture_output=True, text=True, timeout=900, check=False, env=env, cwd=data_dir,
+    )
+
+
+def mart_models(manifest_path: Path) -> dict[str, str]:
+    """Every model that lands in the `marts` schema, with its materialization."""
+    nodes = json.loads(manifest_path.read_text())["nodes"].values()
+    return {
+        node["alias"]: node["config"]["materialized"]
+        for node in nodes
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    }
+
+
+def duckdb_rows(warehouse: Path, mart: str) -> tuple[list[str], list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cursor = con.execute(f"select * from marts.{mart}")
+        return [column[0] for column in cursor.description], cursor.fetchall()
+
+
+def spark_rows(spark_warehouse: Path, mart: str) -> tuple[list[str], list[tuple]]:
+    """A Spark table's rows, read from its Parquet files (partition columns from the folder names)."""
+    files = str(spark_warehouse / "marts.db" / mart / "**" / "*.parquet").replace("'", "''")
+    with duckdb.connect() as con:
+        cursor = con.execute(f"select * from read_parquet('{files}', hive_partitioning = true)")
+        return [column[0] for column in cursor.description], cursor.fetchall()
+
+
+def normalised(value):
+    """Values of both engines on one footing: every number as float, dates and text as they are."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        return float(value)
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        return date.fromisoformat(value)  # a hive partition value read back as text
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return value
+
+
+def sort_key(row: tuple) -> tuple:
+    """Exact values first, numbers rounded after, so near-equal rows of both engines line up."""
+    exact = tuple((value is None, str(value)) for value in row if not isinstance(value, float))
+    rounded = tuple((value is None, round(value, 4) if value is not None else 0)
+                    for value in row if isinstance(value, float))
+    return exact + rounded
+
+
+def same_value(left, right) -> bool:
+    if isinstance(left, float) and isinstance(right, float):
+        return math.isclose(left, right, rel_tol=RELATIVE_TOLERANCE, abs_tol=ABSOLUTE_TOLERANCE)
+    return left == right
+
+
+def differences(columns: list[str], duck: list[tuple], spark: list[tuple], limit: int = 5) -> list[str]:
+    found = []
+    if len(duck) != len(spark):
+        found.append(f"{len(duck)} rows on DuckDB, {len(spark)} on Spark")
+    for duck_row, spark_row in zip(sorted(duck, key=sort_key), sorted(spark, key=sort_key)):
+        for column, left, right in zip(columns, duck_row, spark_row):
+            if not same_value(left, right):
+                found.append(f"{column}: DuckDB {left!r} vs Spark {right!r} in DuckDB row {duck_row}")
+                break
+        if len(found) >= limit:
+            break
+    return found
+
+
+def aligned_rows(columns: list[str], rows: list[tuple], order: list[str]) -> list[tuple]:
+    positions = [columns.index(column) for column in order]
+    return [tuple(normalised(row[position]) for position in positions) for row in rows]
+
+
+@pytest.fixture(scope="module")
+def built_on_both(tmp_path_factory) -> Path:
+    data_dir = tmp_path_factory.mktemp("parity")
+    assert run_membrana("demo", "--out", data_dir, data_dir=data_dir).returncode == 0
+    duck = run_membrana("run", data_dir=data_dir)
+    assert duck.returncode == 0, duck.stdout + duck.stderr
+    export_raw_parquet(data_dir / "warehouse.duckdb", data_dir / "raw_parquet")
+    spark = run_dbt_on_spark(data_dir, "run")
+    assert spark.returncode == 0, spark.stdout[-4000:] + spark.stderr[-2000:]
+    yield data_dir
+    shutil.rmtree(data_dir / "spark", ignore_errors=True)
+
+
+def test_every_mart_is_the_same_on_duckdb_and_spark(built_on_both):
+    data_dir = built_on_both
+    marts = mart_models(data_dir / "spark" / "target" / "manifest.json")
+    assert CORE_MARTS <= set(marts), f"mart discovery found only {sorted(marts)}"
+    not_tables = {mart: kind for mart, kind in marts.items() if kind not in ("table", "incremental")}
+    assert not not_tables, f"marts must be tables to be compared: {not_tables}"
+    for mart in sorted(marts):
+        duck_columns, duck = duckdb_rows(data_dir / "warehouse.duckdb", mart)
+        spark_columns, spark = spark_rows(data_dir / "spark" / "warehouse", mart)
+        assert sorted(duck_columns) == sorted(spark_columns), (mart, duck_columns, spark_columns)
+        assert duck, f"{mart} is empty on DuckDB: nothing would be compared"
+        found = differences(
+            duck_columns, aligned_rows(duck_columns, duck, duck_columns), aligned_rows(spark_columns, spark, duck_columns)
+        )
+        assert not found, f"{mart} differs between DuckDB and Spark: " + "; ".join(found)
+
+
+def test_incremental_run_on_spark_replaces_the_touched_days(built_on_both):
+    """A nightly run on Spark drops the partitions of the touched days (here every day: everything was
+    loaded after 1900) and writes them again by insert_overwrite: same rows as the full build, one
+    partition folder per day."""
+    data_dir = built_on_both
+    spark_warehouse = data_dir / "spark" / "warehouse"
+    columns, before = spark_rows(spark_warehouse, "funnel_daily")
+    rerun = run_dbt_on_spark(data_dir, "run", "--select", "funnel_daily", loaded_after="1900-01-01 00:00:00")
+    assert rerun.returncode == 0, rerun.stdout[-4000:] + rerun.stderr[-2000:]
+    log = (data_dir / "spark" / "logs" / "dbt.log").read_text().lower()
+    assert "drop if exists partition" in log and "insert overwrite table" in log
+    after_columns, after = spark_rows(spark_warehouse, "funnel_daily")
+    assert not differences(columns, aligned_rows(columns, before, columns),
+                           aligned_rows(after_columns, after, columns))
+    days = [path.name for path in (spark_warehouse / "marts.db" / "funnel_daily").iterdir() if path.is_dir()]
+    assert len(days) == len({row[columns.index("date")] for row in before})
