@@ -43,3 +43,13 @@ def export_raw_parquet(warehouse: Path, out_dir: Path) -> dict[str, int]:
             staging.rename(final)
             shutil.rmtree(previous, ignore_errors=True)
     return rows
+
+
+def main() -> None:
+    """`python -m orchestration.lib.raw_parquet`: export the data folder's raw layer for Spark."""
+    rows = export_raw_parquet(paths.warehouse_path(), raw_parquet_dir())
+    print(f"{sum(rows.values())} rows of {len(rows)} tables written to {raw_parquet_dir()}")
+
+
+if __name__ == "__main__":
+    main()
