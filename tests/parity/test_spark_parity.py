@@ -38,8 +38,8 @@ def run_membrana(*args, data_dir: Path) -> subprocess.CompletedProcess:
 
 def run_dbt_on_spark(data_dir: Path, *args: str, loaded_after: str = "") -> subprocess.CompletedProcess:
     env = {
-        "MEMBRANA_LOADED_AFTER": loaded_after,
         **os.environ,
+        "MEMBRANA_LOADED_AFTER": loaded_after,
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "MEMBRANA_DATA_DIR": str(data_dir),
         "MEMBRANA_TARGET": "spark",
