@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import traceback
+import warnings
 from datetime import date, datetime
 from pathlib import Path
 
@@ -239,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     logging.getLogger("dagster").setLevel(logging.ERROR)
+    # With the optional spark group installed, Great Expectations imports pyspark, which warns about
+    # pandas 3 on stderr; membrana's runs do not use pyspark, and a user must see one line, not that.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     if argv and argv[0] == "plan":
         return command_plan(argv[1:])
     args = build_parser().parse_args(argv)
