@@ -207,8 +207,23 @@ def same_marts(first: Path, second: Path) -> dict[str, int]:
             "select table_name from information_schema.tables where table_catalog = 'a' and table_schema = 'marts' "
             "order by 1"
         ).fetchall():
-            only_a = con.execute(f"select count(*) from (from a.marts.{mart} except all from b.marts.{mart})").fetchone()
-            only_b = con.execute(f"select count(*) from (from b.marts.{mart} except all from a.marts.{mart})").fetchone()
+            # Floating-point columns are compared to 6 decimals: a sum of doubles may differ in its last
+            # bits between two builds that add the same values in another order.
+            columns = ", ".join(
+                f"round({name}, 6) as {name}" if kind in ("DOUBLE", "FLOAT", "REAL") else name
+                for name, kind in con.execute(
+                    "select column_name, data_type from information_schema.columns where table_catalog = 'a' "
+                    "and table_schema = 'marts' and table_name = ? order by ordinal_position", [mart]
+                ).fetchall()
+            )
+            only_a = con.execute(
+                f"select count(*) from (select {columns} from a.marts.{mart} "
+                f"except all select {columns} from b.marts.{mart})"
+            ).fetchone()
+            only_b = con.execute(
+                f"select count(*) from (select {columns} from b.marts.{mart} "
+                f"except all select {columns} from a.marts.{mart})"
+            ).fetchone()
             differences[mart] = only_a[0] + only_b[0]
     return differences
 
