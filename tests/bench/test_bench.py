@@ -25,6 +25,7 @@ def bench(tmp_path_factory):
 def test_membrana_and_both_references_give_the_same_funnel_totals(bench):
     results, _ = bench
     tiny = results["sizes"]["tiny"]
+    assert all(tiny[run]["finished"] for run in ("full_build", "full_build_1gb", "incremental")), tiny
     assert tiny["duckdb_script"]["finished"] and tiny["pandas_script"]["finished"]
     assert tiny["totals_differences"] == {"duckdb": [], "pandas": []}
     assert tiny["totals"]["incoming"] == tiny["duckdb_script"]["totals"]["incoming"] > 0
