@@ -9,7 +9,7 @@ import pytest
 from orchestration.lib.paths import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
-import run_bench  # noqa: E402
+import run_bench
 
 
 def run(seconds, cpu=None, peak=None, finished=True, error=None):
