@@ -1,9 +1,17 @@
 """Great Expectations suites for the public marts, kept as code (GE 1.x), one per mart.
 
-Severity, on purpose: `critical` blocks the publish (a broken grain, a negative count or amount, a
-missing column: the numbers would be wrong); `warning` is reported and the marts are published (pass
-rates above 1 can be legitimate, see _marts__models.yml). A mart without a suite of its own gets the
-minimal one (it has rows: warning) until it is given one here.
+They hold every per-column rule of the marts (keys, not-null, never negative, shares, closed
+vocabularies, one column never above another): one pandas pass per mart, where the same rules as
+dbt tests cost one dbt node each. Rules across models (reconciliations, relationships to the
+channel list) stay dbt tests (dbt_project/tests/singular, models/marts/*.yml).
+
+Severity, on purpose: `critical` blocks the publish (a broken grain, a NULL or negative count or
+amount, a share outside [0, 1], a value outside a closed vocabulary, a missing column: the numbers
+would be wrong); `warning` is reported and the marts are published. Pass rates are warnings: every
+event is counted on its own day (CONTRACT.md), not per cohort, so at month × channel grain a rate can
+legitimately pass 1 (deals closed in March from meetings held in February, won deals with no lead, a
+lead that booked twice). A mart without a suite of its own gets the minimal one (it has rows: warning)
+until it is given one here.
 """
 
 # GE through our runner module, which switches GE's usage statistics off before importing it.
@@ -22,6 +30,15 @@ def grain(*columns: str) -> list:
     return [*key, expect.ExpectCompoundColumnsToBeUnique(column_list=list(columns))]
 
 
+def not_null(*columns: str) -> list:
+    return [expect.ExpectColumnValuesToNotBeNull(column=column) for column in columns]
+
+
+def counts(*columns: str) -> list:
+    """Always there and never negative: counts and money."""
+    return [*not_null(*columns), *at_least(0, *columns)]
+
+
 def columns_exist(*columns: str) -> list:
     return [expect.ExpectColumnToExist(column=column) for column in columns]
 
@@ -34,6 +51,15 @@ def at_least(minimum: float, *columns: str, severity: str = "critical") -> list:
 def pass_rates(*columns: str) -> list:
     return [expect.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1, severity="warning")
             for column in columns]
+
+
+def shares(*columns: str) -> list:
+    """A share of a whole, by construction: outside [0, 1] is a bug (critical, unlike pass rates)."""
+    return [expect.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1) for column in columns]
+
+
+def one_of(column: str, values: list[str]) -> gx.expectations.Expectation:
+    return expect.ExpectColumnValuesToBeInSet(column=column, value_set=values)
 
 
 def has_rows(severity: str = "critical") -> list:
@@ -55,7 +81,7 @@ def funnel_daily_suite() -> gx.ExpectationSuite:
         *has_rows(),
         *columns_exist("date", "channel", *FUNNEL_COUNTS, *FUNNEL_MONEY),
         *grain("date", "channel"),
-        *at_least(0, *FUNNEL_COUNTS, *FUNNEL_MONEY),
+        *counts(*FUNNEL_COUNTS, *FUNNEL_MONEY),
         # acquisition cost includes the ad spend: less would mean a term went missing.
         not_below("acquisition_cost", "ad_spend"),
     ])
@@ -66,7 +92,8 @@ def kpi_monthly_suite() -> gx.ExpectationSuite:
         *has_rows(),
         *columns_exist("month", "channel", *FUNNEL_COUNTS, *FUNNEL_MONEY),
         *grain("month", "channel"),
-        *at_least(0, *FUNNEL_COUNTS, *FUNNEL_MONEY, "cost_per_contact", "average_check", "cost_per_deal"),
+        *counts(*FUNNEL_COUNTS, *FUNNEL_MONEY),
+        *at_least(0, "cost_per_contact", "average_check", "cost_per_deal"),
         # revenue is never negative, so (revenue × margin − cost) / cost is never below −1.
         *at_least(-1, "romi"),
         *pass_rates("fixation_rate", "booking_rate", "no_show_rate", "closing_rate", "conversion_rate"),
@@ -78,9 +105,13 @@ def capacity_plan_suite() -> gx.ExpectationSuite:
     return suite("capacity_plan", [
         *has_rows(),
         *grain("month"),
-        *at_least(0, "capacity_jobs", "production_load", "incoming_contacts", "meetings_booked", "meetings_held",
-                  "deals_won", "revenue", "required_deals", "required_meetings_held", "required_meetings_booked",
-                  "required_contacts", "required_managers", "required_operators"),
+        *counts("capacity_jobs", "incoming_contacts", "meetings_booked", "meetings_held", "no_shows", "deals_won",
+                "revenue", "acquisition_cost", "production_units", "jobs_per_unit_per_shift", "shift_hours",
+                "working_days_per_month", "meeting_hours", "call_minutes", "target_load", "fixed_costs_per_month",
+                "variable_cost_per_job", "gross_margin", "managers_active", "operators_active"),
+        *at_least(0, "production_load", "required_deals", "required_meetings_held", "required_meetings_booked",
+                  "required_contacts", "required_managers", "required_operators", "average_check",
+                  "acquisition_cost_per_deal", "production_unit_cost", "full_unit_cost"),
         *pass_rates("booking_rate", "no_show_rate", "closing_rate"),
     ])
 
@@ -89,17 +120,20 @@ def capacity_plan_by_channel_suite() -> gx.ExpectationSuite:
     return suite("capacity_plan_by_channel", [
         *has_rows(),
         *grain("month", "channel"),
-        *at_least(0, "incoming_contacts", "deals_won", "revenue", "acquisition_cost", "required_contacts",
-                  "required_budget"),
-        # a channel's share of the month's contacts: a share, by construction
-        expect.ExpectColumnValuesToBeBetween(column="contact_share", min_value=0, max_value=1),
+        *counts("incoming_contacts", "deals_won", "revenue", "acquisition_cost"),
+        *at_least(0, "required_contacts", "required_budget", "average_check", "acquisition_cost_per_deal",
+                  "cost_per_incoming_contact", "production_unit_cost", "full_unit_cost"),
+        # a channel's share of the month's contacts
+        *shares("contact_share"),
     ])
 
 
 def membranes_by_employee_suite() -> gx.ExpectationSuite:
     return suite("membranes_by_employee", [
         *grain("month", "role", "employee_id"),
-        *at_least(0, "entered", "passed"),
+        one_of("role", ["operator", "manager"]),
+        *counts("entered", "passed"),
+        *at_least(0, "pass_rate", "work_hours", "norm_hours", "workload"),
         *pass_rates("pass_rate"),
     ])
 
@@ -109,15 +143,15 @@ def contact_linking_monthly_suite() -> gx.ExpectationSuite:
         *grain("month", "channel"),
         *at_least(0, "incoming_contacts", "contacts_with_lead_id", "contacts_linked_by_client_key",
                   "contacts_unlinked", "leads_without_contact"),
-        *pass_rates("unlinked_share"),
+        *shares("unlinked_share"),
     ])
 
 
 def profit_drivers_suite() -> gx.ExpectationSuite:
     return suite("profit_drivers", [
         *grain("month", "channel"),
-        *at_least(0, "incoming_contacts", "deals_won", "revenue", "conversion", "average_check",
-                  "purchases_per_client"),
+        *counts("incoming_contacts", "deals_won", "revenue", "clients", "fixed_costs"),
+        *at_least(0, "conversion", "average_check", "purchases_per_client"),
     ])
 
 
@@ -125,40 +159,44 @@ def plan_vs_fact_suite() -> gx.ExpectationSuite:
     # Empty without config/plan.csv: no row-count expectation.
     return suite("plan_vs_fact", [
         *grain("month", "channel"),
-        *at_least(0, "actual_contacts", "actual_deals", "actual_revenue", "actual_budget"),
+        *counts("actual_contacts", "actual_deals", "actual_revenue", "actual_budget"),
     ])
 
 
 def lead_qualification_suite() -> gx.ExpectationSuite:
     return suite("lead_qualification", [
         *grain("month", "channel"),
-        *at_least(0, "leads", "mql", "sal"),
-        *pass_rates("mql_rate", "acceptance_rate"),
+        *counts("leads", "mql", "sal", "leads_with_status", "unmapped_leads", "disqualified", "rejected",
+                "awaiting_sales"),
+        *shares("mql_rate", "acceptance_rate", "decided_acceptance_rate"),
     ])
 
 
 def clients_suite() -> gx.ExpectationSuite:
     return suite("clients", [
         *grain("client_id"),
-        *at_least(0, "touches", "channels_touched", "deals_won", "revenue"),
+        *counts("touches", "channels_touched", "deals_won", "revenue"),
+        *not_null("gross_profit"),
     ])
 
 
 def clients_monthly_suite() -> gx.ExpectationSuite:
     return suite("clients_monthly", [
         *grain("month", "channel"),
-        *at_least(0, "new_clients", "returning_clients", "deals_won", "repeat_deals_won", "revenue",
-                  "returning_client_revenue"),
+        *counts("new_clients", "returning_clients", "deals_won", "repeat_deals_won", "revenue",
+                "returning_client_revenue"),
         not_below("deals_won", "repeat_deals_won"),
-        *pass_rates("recurring_revenue_share"),
+        *shares("recurring_revenue_share"),
     ])
 
 
 def unit_economics_suite() -> gx.ExpectationSuite:
     return suite("unit_economics", [
         *grain("month", "channel"),
-        *at_least(0, "revenue", "acquisition_cost", "new_clients", "cac", "cohort_deals_won",
-                  "cohort_repeat_purchases", "cohort_revenue", "payback_months"),
+        *counts("revenue", "acquisition_cost", "new_clients", "cohort_deals_won", "cohort_repeat_purchases",
+                "cohort_revenue"),
+        *not_null("cohort_gross_profit"),
+        *at_least(0, "cac", "payback_months"),
     ])
 
 
@@ -166,38 +204,41 @@ def funnel_cohorts_suite() -> gx.ExpectationSuite:
     # A cohort follows its own leads, so each membrane can only narrow: held ≤ booked ≤ fixed, won ≤ held.
     return suite("funnel_cohorts", [
         *grain("cohort_month", "channel", "week_number"),
-        *at_least(0, "week_number", "fixed_leads", "meetings_booked", "meetings_held", "deals_won"),
+        *counts("fixed_leads", "meetings_booked", "meetings_held", "deals_won"),
+        *at_least(0, "week_number"),
         not_below("fixed_leads", "meetings_booked"),
         not_below("meetings_booked", "meetings_held"),
         not_below("meetings_held", "deals_won"),
-        *pass_rates("booked_rate", "conversion_rate"),
+        *shares("booked_rate", "conversion_rate"),
     ])
 
 
 def attribution_suite() -> gx.ExpectationSuite:
     return suite("attribution", [
         *grain("month", "channel"),
-        *at_least(0, "deals_won", "revenue", "first_touch_deals", "first_touch_revenue", "last_touch_deals",
-                  "last_touch_revenue", "linear_deals", "linear_revenue", "position_based_deals",
-                  "position_based_revenue"),
+        *counts("deals_won", "revenue", "first_touch_deals", "first_touch_revenue", "last_touch_deals",
+                "last_touch_revenue", "linear_deals", "linear_revenue", "position_based_deals",
+                "position_based_revenue"),
     ])
 
 
 def stage_velocity_suite() -> gx.ExpectationSuite:
     return suite("stage_velocity", [
         *grain("month", "channel"),
-        *at_least(0, "fixed_leads", "meetings_held", "acquisition_cost", "cost_per_held_meeting"),
+        *counts("fixed_leads", "meetings_held", "acquisition_cost"),
+        *at_least(0, "cost_per_held_meeting"),
     ])
 
 
 def alerts_suite() -> gx.ExpectationSuite:
     return suite("alerts", [
         *grain("period_grain", "channel", "membrane"),
-        expect.ExpectColumnValuesToBeInSet(column="period_grain", value_set=["week", "month"]),
-        expect.ExpectColumnValuesToBeInSet(
-            column="alert_status", value_set=["worse", "better", "within_limits", "not_enough_volume"]
-        ),
-        *at_least(0, "numerator", "denominator", "history_periods"),
+        one_of("period_grain", ["week", "month"]),
+        one_of("membrane", ["fixation_rate", "booking_rate", "no_show_rate", "closing_rate"]),
+        one_of("better_when", ["higher", "lower"]),
+        one_of("alert_status", ["worse", "better", "within_limits", "not_enough_volume"]),
+        *not_null("period_start", "period_end", "alert_status", "is_alert"),
+        *counts("numerator", "denominator", "history_periods", "history_denominator"),
         not_below("upper_limit", "lower_limit"),
         *pass_rates("rate"),
     ])

@@ -47,6 +47,9 @@ def membrana_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
         mark_build_started(con)
     context.log.info(f"dbt build: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason})")
     args = ["build", "--full-refresh"] if plan.full_refresh else ["build"]
+    # dbt unit tests test the models' SQL, not the night's data: they run in the test suite
+    # (tests/e2e/test_dbt_unit_tests.py), not every night.
+    args += ["--exclude-resource-type", "unit_test"]
     # Read by the incremental models (an environment variable keeps dbt's partial parsing valid).
     os.environ["MEMBRANA_LOADED_AFTER"] = plan.loaded_after or ""
     # One target folder per data folder: dbt's partial-parse state survives from one night to the next
