@@ -292,6 +292,40 @@ def header_names(raw: list[str], path: Path) -> list[str]:
     return names
 
 
+def utf8_csv_header(path: Path, utf8_path: Path, mapping: Mapping) -> list[str]:
+    """The header of a UTF-8 CSV below its skip_lines, named as header_names does; errors name `path`."""
+    try:
+        with (gzip.open(utf8_path, "rt", encoding="utf-8-sig", newline="") if is_gzip(utf8_path)
+              else utf8_path.open("r", encoding="utf-8-sig", newline="")) as handle:
+            for _ in range(mapping.skip_lines):
+                handle.readline()
+            raw_header = next(csv.reader(handle, delimiter=mapping.delimiter), None)
+    except UnicodeDecodeError:
+        raise MappingError(
+            f"{path}: is not UTF-8; set read.encoding: cp1251 (or auto) in {mapping.origin}"
+        ) from None
+    except (OSError, EOFError, csv.Error) as error:
+        raise MappingError(f"{path}: cannot be read as CSV ({str(error).splitlines()[0]})") from None
+    if not raw_header:
+        raise MappingError(f"{path}: is empty (no header line after {mapping.skip_lines} skipped lines)")
+    return header_names(raw_header, path)
+
+
+def utf8_csv_reader(utf8_path: Path, header: list[str], mapping: Mapping) -> str:
+    """DuckDB's reader of a UTF-8 CSV with every column declared as text (no sniffing, no type guessing)."""
+    columns = "{" + ", ".join(f"'{sql_text(name)}': 'VARCHAR'" for name in header) + "}"
+    compression = ", compression = 'gzip'" if is_gzip(utf8_path) else ""
+    return (
+        f"read_csv('{sql_text(str(utf8_path))}', header = true, auto_detect = false, skip = {mapping.skip_lines}, "
+        f"delim = '{sql_text(mapping.delimiter)}', quote = '\"', escape = '\"', columns = {columns}{compression})"
+    )
+
+
+def csv_line_expression(mapping: Mapping) -> str:
+    # the header is line skip_lines + 1, so data starts on the line after it
+    return f"row_number() over () + {mapping.skip_lines + 1}"
+
+
 @contextmanager
 def csv_source(path: Path, mapping: Mapping) -> Iterator[SourceRead]:
     encoding = text_encoding(path, mapping)
@@ -305,29 +339,19 @@ def csv_source(path: Path, mapping: Mapping) -> Iterator[SourceRead]:
                 raise MappingError(
                     f"{path}: byte {error.start} is not valid {encoding}; set read.encoding in {mapping.origin}"
                 ) from None
-        try:
-            with (gzip.open(utf8_path, "rt", encoding="utf-8-sig", newline="") if is_gzip(utf8_path)
-                  else utf8_path.open("r", encoding="utf-8-sig", newline="")) as handle:
-                for _ in range(mapping.skip_lines):
-                    handle.readline()
-                raw_header = next(csv.reader(handle, delimiter=mapping.delimiter), None)
-        except UnicodeDecodeError:
-            raise MappingError(
-                f"{path}: is not UTF-8; set read.encoding: cp1251 (or auto) in {mapping.origin}"
-            ) from None
-        except (OSError, EOFError, csv.Error) as error:
-            raise MappingError(f"{path}: cannot be read as CSV ({str(error).splitlines()[0]})") from None
-        if not raw_header:
-            raise MappingError(f"{path}: is empty (no header line after {mapping.skip_lines} skipped lines)")
-        header = header_names(raw_header, path)
-        columns = "{" + ", ".join(f"'{sql_text(name)}': 'VARCHAR'" for name in header) + "}"
-        compression = ", compression = 'gzip'" if is_gzip(utf8_path) else ""
-        relation = (
-            f"read_csv('{sql_text(str(utf8_path))}', header = true, auto_detect = false, skip = {mapping.skip_lines}, "
-            f"delim = '{sql_text(mapping.delimiter)}', quote = '\"', escape = '\"', columns = {columns}{compression})"
-        )
-        # the header is line skip_lines + 1, so data starts on the line after it
-        yield SourceRead(relation, header, f"row_number() over () + {mapping.skip_lines + 1}")
+        header = utf8_csv_header(path, utf8_path, mapping)
+        yield SourceRead(utf8_csv_reader(utf8_path, header, mapping), header, csv_line_expression(mapping))
+
+
+def bulk_readable(path: Path, mapping: Mapping) -> bool:
+    """A CSV that DuckDB reads as it is (UTF-8, no totals rows to count apart): files like it that share a
+    header are loaded together in one statement (insert_mapped_files)."""
+    return (
+        path.name.lower().endswith((".csv", ".csv.gz"))
+        and mapping.encoding != "auto"
+        and codecs.lookup(mapping.encoding).name in ("utf-8", "utf-8-sig")
+        and not mapping.totals_column
+    )
 
 
 def cell_text(value) -> str | None:
@@ -488,62 +512,83 @@ class MappedLoad:
     absent_columns: tuple[str, ...]  # optional mapped columns the export lacks: loaded empty
 
 
+@dataclass(frozen=True)
+class MappedColumns:
+    """The SQL turning a source `src` with a given header into raw.<entity>'s columns."""
+
+    select_list: str  # the entity's columns, then extra_columns
+    totals_filter: str  # true for a data row, false for a totals row
+    extra_columns: tuple[str, ...]
+    absent_columns: tuple[str, ...]
+
+
+def mapped_columns(mapping: Mapping, path: Path, header: list[str]) -> MappedColumns:
+    """Raises MappingError (naming `path`) when the header lacks a required or the totals column."""
+    entity = ENTITIES[mapping.entity]
+    present = {name.strip().lower(): name for name in header}
+    canonical = mapping.name == mapping.entity
+    missing = [
+        (column, name)
+        for column, name in mapping.columns.items()
+        if column in entity.required and column not in mapping.constants and name.strip().lower() not in present
+    ]
+    if missing and canonical:
+        raise MappingError(
+            f"{path}: required column {', '.join(column for column, _ in missing)} missing from the header "
+            f"(a {mapping.entity} file needs {', '.join(entity.required)})"
+        )
+    if missing:
+        raise MappingError(
+            f"{path}: required column {', '.join(f'{name!r} ({mapping.entity}.{column})' for column, name in missing)} "
+            f"missing from the header; export it or change {mapping.origin}"
+        )
+    select_list = []
+    absent = []
+    for column in entity.columns:
+        if column in mapping.constants:
+            expression = literal(mapping.constants[column])
+        elif column in mapping.columns and mapping.columns[column].strip().lower() in present:
+            expression = f"cast(src.{quoted(present[mapping.columns[column].strip().lower()])} as varchar)"
+        else:
+            if column in mapping.columns and not canonical:
+                absent.append(mapping.columns[column])
+            expression = "cast(null as varchar)"
+        select_list.append(f"{normalised(column, expression, mapping)} as {column}")
+    used = {name.strip().lower() for name in mapping.columns.values()}
+    extras = [name for name in header if name.strip().lower() not in used]
+    extra_json = (
+        "to_json(map_from_entries([" + ", ".join(
+            f"({literal(name)}, cast(src.{quoted(name)} as varchar))" for name in extras
+        ) + "]))" if extras else "cast(null as varchar)"
+    )
+    select_list.append(f"{extra_json} as extra_columns")
+    totals_filter = "true"
+    if mapping.totals_column:
+        if mapping.totals_column.strip().lower() not in present:
+            raise MappingError(
+                f"{path}: totals column {mapping.totals_column!r} is not in the header; fix totals.column in "
+                f"{mapping.origin}"
+            )
+        totals_source = f"lower(trim(cast(src.{quoted(present[mapping.totals_column.strip().lower()])} as varchar)))"
+        totals_filter = "not coalesce(" + " or ".join(
+            f"starts_with({totals_source}, {literal(prefix.strip().lower())})" for prefix in mapping.totals_prefixes
+        ) + ", false)"
+    return MappedColumns(", ".join(select_list), totals_filter, tuple(extras), tuple(absent))
+
+
+def raw_column_list(entity_name: str) -> str:
+    return ", ".join(ENTITIES[entity_name].columns) + ", extra_columns, source_file, source_line, loaded_at"
+
+
 def insert_mapped(con, mapping: Mapping, path: Path, loaded_at: datetime) -> MappedLoad:
     """Appends one export file to raw.<entity> through its mapping. Runs inside the caller's transaction."""
-    entity = ENTITIES[mapping.entity]
     with open_source(con, path, mapping) as source:
-        present = {name.strip().lower(): name for name in source.header}
-        canonical = mapping.name == mapping.entity
-        missing = [
-            (column, header)
-            for column, header in mapping.columns.items()
-            if column in entity.required and column not in mapping.constants and header.strip().lower() not in present
-        ]
-        if missing and canonical:
-            raise MappingError(
-                f"{path}: required column {', '.join(column for column, _ in missing)} missing from the header "
-                f"(a {mapping.entity} file needs {', '.join(entity.required)})"
-            )
-        if missing:
-            raise MappingError(
-                f"{path}: required column {', '.join(f'{header!r} ({mapping.entity}.{column})' for column, header in missing)} "
-                f"missing from the header; export it or change {mapping.origin}"
-            )
-        select_list = []
-        absent = []
-        for column in entity.columns:
-            if column in mapping.constants:
-                expression = literal(mapping.constants[column])
-            elif column in mapping.columns and mapping.columns[column].strip().lower() in present:
-                expression = f"cast(src.{quoted(present[mapping.columns[column].strip().lower()])} as varchar)"
-            else:
-                if column in mapping.columns and not canonical:
-                    absent.append(mapping.columns[column])
-                expression = "cast(null as varchar)"
-            select_list.append(f"{normalised(column, expression, mapping)} as {column}")
-        used = {header.strip().lower() for header in mapping.columns.values()}
-        extras = [name for name in source.header if name.strip().lower() not in used]
-        extra_json = (
-            "to_json(map_from_entries([" + ", ".join(
-                f"({literal(name)}, cast(src.{quoted(name)} as varchar))" for name in extras
-            ) + "]))" if extras else "cast(null as varchar)"
-        )
-        totals_filter = "true"
-        if mapping.totals_column:
-            if mapping.totals_column.strip().lower() not in present:
-                raise MappingError(
-                    f"{path}: totals column {mapping.totals_column!r} is not in the header; fix totals.column in "
-                    f"{mapping.origin}"
-                )
-            totals_source = f"lower(trim(cast(src.{quoted(present[mapping.totals_column.strip().lower()])} as varchar)))"
-            totals_filter = "not coalesce(" + " or ".join(
-                f"starts_with({totals_source}, {literal(prefix.strip().lower())})" for prefix in mapping.totals_prefixes
-            ) + ", false)"
+        columns = mapped_columns(mapping, path, source.header)
         numbered = f"(select *, {source.line_expression} as __line from {source.relation}) as src"
         try:
             con.execute(
-                f"create or replace temp table mapped_file as select {', '.join(select_list)}, {extra_json} as extra_columns, "
-                f"? as source_file, src.__line as source_line, ? as loaded_at, {totals_filter} as is_data "
+                f"create or replace temp table mapped_file as select {columns.select_list}, "
+                f"? as source_file, src.__line as source_line, ? as loaded_at, {columns.totals_filter} as is_data "
                 f"from {numbered}",
                 [str(path), loaded_at],
             )
@@ -551,13 +596,28 @@ def insert_mapped(con, mapping: Mapping, path: Path, loaded_at: datetime) -> Map
                 "select count(*) filter (where is_data), count(*) filter (where not is_data) from mapped_file"
             ).fetchone()
             con.execute(
-                f"insert into raw.{mapping.entity} ({', '.join(entity.columns)}, extra_columns, source_file, source_line, "
-                f"loaded_at) select {', '.join(entity.columns)}, extra_columns, source_file, source_line, loaded_at "
-                "from mapped_file where is_data"
+                f"insert into raw.{mapping.entity} ({raw_column_list(mapping.entity)}) "
+                f"select {raw_column_list(mapping.entity)} from mapped_file where is_data"
             )
             con.execute("drop table mapped_file")
         except duckdb.Error as error:
             # the caller's transaction is aborted now: its rollback also drops the temporary table
             raise MappingError(read_error(path, mapping, str(error))) from None
-    return MappedLoad(rows, totals, tuple(extras), tuple(absent))
+    return MappedLoad(rows, totals, columns.extra_columns, columns.absent_columns)
 
+
+def insert_mapped_files(con, mapping: Mapping, header: list[str], paths: list[Path], loaded_at: datetime) -> None:
+    """Appends bulk_readable files that share `header` to raw.<entity> in one statement: each file is its own
+    read (so its rows are numbered from its own first data line), all of them one union streamed into raw.
+    Runs inside the caller's transaction; a line DuckDB cannot read raises duckdb.Error for the whole batch."""
+    columns = mapped_columns(mapping, paths[0], header)
+    reads = " union all ".join(
+        f"select *, {csv_line_expression(mapping)} as __line, {literal(str(path))} as __file "
+        f"from {utf8_csv_reader(path, header, mapping)}"
+        for path in paths
+    )
+    con.execute(
+        f"insert into raw.{mapping.entity} ({raw_column_list(mapping.entity)}) "
+        f"select {columns.select_list}, src.__file, src.__line, ? from ({reads}) as src",
+        [loaded_at],
+    )

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.duckdb_memory import limit_memory
+
 PUBLIC_MARTS = (
     "funnel_daily", "kpi_monthly", "capacity_plan", "capacity_plan_by_channel", "membranes_by_employee",
     "profit_drivers", "plan_vs_fact", "lead_qualification",
@@ -33,7 +35,8 @@ def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS) -> dict[
     parquet_dir = published / f"parquet-{stamp}"
     parquet_dir.mkdir()
     rows = {}
-    con = duckdb.connect()
+    # in memory, but under membrana's limit and spilling next to the warehouse: a 10 M mart can be large
+    con = limit_memory(duckdb.connect(), warehouse)
     try:
         con.execute(f"attach '{snapshot_tmp}' as snapshot")
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")

@@ -1,11 +1,13 @@
 """The landing → raw loader: every row kept with its file and line, idempotent, clear errors."""
 
+import hashlib
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration.lib import landing
 from orchestration.lib.landing import LandingError, load_config, load_entity
 from orchestration.lib.paths import DEFAULT_CONFIG_DIR
 
@@ -128,3 +130,100 @@ def test_a_config_value_that_does_not_parse_names_file_and_line(con, tmp_path):
     with pytest.raises(LandingError) as error:
         load_config(con, "capacity", tmp_path / "config", DEFAULT_CONFIG_DIR)
     assert str(error.value) == f"{path} line 3: production_units 'ten' is not a valid decimal"
+
+
+# --- bulk loading: many files in one statement, each row still with its own file and line ----------------
+
+def contacts_file(path: Path, header: list[str], rows: list[dict]) -> Path:
+    lines = [",".join(header)] + [",".join(row.get(column, "") for column in header) for row in rows]
+    return write(path, "\n".join(lines) + "\n")
+
+
+def test_a_bulk_load_keeps_each_file_line_and_count(con, tmp_path, monkeypatch):
+    # two statements of two files and one of one (the chunking), and two headers (column order, an extra column)
+    monkeypatch.setattr(landing, "FILES_PER_STATEMENT", 2)
+    folder = tmp_path / "landing" / "contacts"
+    canonical = ["contact_id", "received_at", "source"]
+    reordered = ["source", "note", "contact_id", "received_at"]
+    expected = {}  # (file, line) -> (contact_id, received_at, source, extra_columns)
+    for number, row_count in enumerate([3, 0, 5, 1, 4]):
+        header = canonical if number % 2 == 0 else reordered
+        rows = [{"contact_id": f"c{number}-{i}", "received_at": f"2026-01-0{i % 9 + 1} 10:00:00",
+                 "source": f"s{i}", "note": f"n{i}"} for i in range(row_count)]
+        path = contacts_file(folder / f"contacts_{number}.csv", header, rows)
+        for line, row in enumerate(rows, start=2):  # line 1 is the header
+            extra = '{"note":"' + row["note"] + '"}' if "note" in header else None
+            expected[(str(path), line)] = (row["contact_id"], row["received_at"], row["source"], extra)
+    loads = load_entity(con, "contacts", folder, datetime(2026, 1, 10))
+    assert [(Path(load.path).name, load.status, load.rows) for load in loads] == [
+        ("contacts_0.csv", "loaded", 3), ("contacts_1.csv", "loaded", 0), ("contacts_2.csv", "loaded", 5),
+        ("contacts_3.csv", "loaded", 1), ("contacts_4.csv", "loaded", 4),
+    ]
+    note = f"{folder / 'contacts_3.csv'}: extra columns kept in raw.contacts.extra_columns, not used: note"
+    assert loads[3].notes == (note,)
+    loaded = con.execute(
+        "select source_file, source_line, contact_id, received_at, source, extra_columns from raw.contacts"
+    ).fetchall()
+    assert {(row[0], row[1]): row[2:] for row in loaded} == expected
+    assert len(loaded) == len(expected)
+    manifest = con.execute("select file_path, rows_loaded, rows_read, file_hash from audit.load_manifest").fetchall()
+    assert sorted(manifest) == sorted(
+        (str(path), count, count, hashlib.sha256(path.read_bytes()).hexdigest())
+        for path, count in ((folder / f"contacts_{n}.csv", c) for n, c in enumerate([3, 0, 5, 1, 4]))
+    )
+
+
+def test_a_file_without_a_required_column_does_not_keep_the_others_out(con, tmp_path):
+    landing_folder = tmp_path / "landing" / "fx_rates"
+    write(landing_folder / "a.csv", FX_HEADER + "2026-01-01,USD,90\n")
+    bad = write(landing_folder / "b.csv", "date,currency\n2026-01-02,USD\n")
+    write(landing_folder / "c.csv", FX_HEADER + "2026-01-03,USD,92\n2026-01-04,USD,93\n")
+    with pytest.raises(LandingError) as error:
+        load_entity(con, "fx_rates", landing_folder, datetime(2026, 1, 5))
+    assert str(error.value) == (f"{bad}: required column rate_to_base missing from the header "
+                                "(a fx_rates file needs date, currency, rate_to_base)")
+    assert [(Path(row[3]).name, row[4]) for row in raw_rows(con)] == [("a.csv", 2), ("c.csv", 2), ("c.csv", 3)]
+    assert con.execute("select file_path, rows_loaded from audit.load_manifest order by 1").fetchall() == [
+        (str(landing_folder / "a.csv"), 1), (str(landing_folder / "c.csv"), 2),
+    ]
+    # fixed: only that file is read now
+    write(bad, FX_HEADER + "2026-01-02,USD,91\n")
+    loads = load_entity(con, "fx_rates", landing_folder, datetime(2026, 1, 6))
+    assert [(Path(load.path).name, load.status) for load in loads] == [
+        ("a.csv", "unchanged"), ("b.csv", "loaded"), ("c.csv", "unchanged"),
+    ]
+    assert len(raw_rows(con)) == 4
+
+
+def test_a_malformed_line_in_a_bulk_names_its_file_and_line_and_the_others_load(con, tmp_path):
+    landing_folder = tmp_path / "landing" / "fx_rates"
+    write(landing_folder / "a.csv", FX_HEADER + "2026-01-01,USD,90\n")
+    bad = write(landing_folder / "b.csv", FX_HEADER + "2026-01-02,USD,91\n2026-01-03,USD,92,extra\n")
+    write(landing_folder / "c.csv", FX_HEADER + "2026-01-04,USD,93\n")
+    write(landing_folder / "d.csv", "date,currency\n2026-01-05,USD\n")
+    with pytest.raises(LandingError) as error:
+        load_entity(con, "fx_rates", landing_folder, datetime(2026, 1, 5))
+    assert str(error.value).startswith(f"{bad} line 3: 4 fields where the header has 3; ")
+    assert str(error.value).endswith(" (and 1 more file(s) that cannot be loaded)")
+    assert "\n" not in str(error.value)
+    assert [(Path(row[3]).name, row[4]) for row in raw_rows(con)] == [("a.csv", 2), ("c.csv", 2)]
+    assert con.execute("select count(*) from audit.load_manifest").fetchone()[0] == 2
+
+
+def test_a_changed_file_in_a_bulk_replaces_only_its_own_rows(con, tmp_path):
+    landing_folder = tmp_path / "landing" / "fx_rates"
+    first = write(landing_folder / "a.csv", FX_HEADER + "2026-01-01,USD,90\n2026-01-02,USD,91\n")
+    write(landing_folder / "b.csv", FX_HEADER + "2026-01-03,USD,92\n")
+    load_entity(con, "fx_rates", landing_folder, datetime(2026, 1, 4))
+    write(first, FX_HEADER + "2026-01-01,USD,95\n")
+    write(landing_folder / "c.csv", FX_HEADER + "2026-01-05,USD,96\n")
+    loads = load_entity(con, "fx_rates", landing_folder, datetime(2026, 1, 6))
+    assert [(Path(load.path).name, load.status, load.rows) for load in loads] == [
+        ("a.csv", "replaced", 1), ("b.csv", "unchanged", 1), ("c.csv", "loaded", 1),
+    ]
+    assert [(row[2], Path(row[3]).name, row[4]) for row in raw_rows(con)] == [
+        ("95", "a.csv", 2), ("92", "b.csv", 2), ("96", "c.csv", 2),
+    ]
+    assert con.execute("select file_path, rows_loaded from audit.load_manifest order by 1").fetchall() == [
+        (str(landing_folder / name), 1) for name in ("a.csv", "b.csv", "c.csv")
+    ]

@@ -5,9 +5,9 @@
 from datetime import datetime
 
 import dagster as dg
-import duckdb
 
 from orchestration.lib import paths
+from orchestration.lib.duckdb_memory import connect_warehouse
 from orchestration.lib.entities import CONFIG_FILES, ENTITIES
 from orchestration.lib.landing import load_config, load_entity_and_sources
 
@@ -26,7 +26,7 @@ def make_raw_asset(entity_name: str) -> dg.AssetsDefinition:
     )
     def raw_entity(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         loaded_at = datetime.now()
-        with duckdb.connect(str(paths.warehouse_path())) as con:
+        with connect_warehouse(paths.warehouse_path()) as con:
             loads = load_entity_and_sources(con, entity_name, paths.landing_dir(), paths.config_dir(), loaded_at)
             total_rows = con.execute(f"select count(*) from raw.{entity_name}").fetchone()[0]
         new = [load for load in loads if load.status != "unchanged"]
@@ -58,7 +58,7 @@ def make_config_asset(name: str) -> dg.AssetsDefinition:
         kinds={"duckdb"},
     )
     def config_table() -> dg.MaterializeResult:
-        with duckdb.connect(str(paths.warehouse_path())) as con:
+        with connect_warehouse(paths.warehouse_path()) as con:
             used = load_config(con, name, paths.config_dir(), paths.DEFAULT_CONFIG_DIR)
             rows = con.execute(f"select count(*) from config.{name}").fetchone()[0]
         return dg.MaterializeResult(metadata={"file": str(used), "rows": rows})

@@ -2,10 +2,10 @@
 published/marts.duckdb and published/parquet/ for analysts and BI."""
 
 import dagster as dg
-import duckdb
 
 from orchestration.lib import paths
 from orchestration.lib.build_state import last_build_passed
+from orchestration.lib.duckdb_memory import connect_warehouse
 from orchestration.lib.publish import PUBLIC_MARTS, publish_marts
 from orchestration.lib.summary import kpi_markdown
 
@@ -20,7 +20,7 @@ from orchestration.lib.summary import kpi_markdown
     kinds={"duckdb", "parquet"},
 )
 def published_marts() -> dg.MaterializeResult:
-    with duckdb.connect(str(paths.warehouse_path())) as con:
+    with connect_warehouse(paths.warehouse_path()) as con:
         if not last_build_passed(con):
             raise dg.Failure("the last dbt build or one of its tests failed: the previous snapshot stays published")
     rows = publish_marts(paths.warehouse_path(), paths.published_dir())

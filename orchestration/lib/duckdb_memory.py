@@ -1,0 +1,41 @@
+"""DuckDB's memory limit and spill folder for membrana's own connections (loader, publish), the same limit
+dbt's connection gets from profiles.yml: MEMBRANA_DUCKDB_MEMORY, 2 GB by default. Beyond it DuckDB spills to
+<warehouse>.duckdb.tmp in the data folder (where dbt's connection spills too), so a large load or publish
+runs slower instead of failing or taking the machine's memory."""
+
+import os
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_MEMORY_LIMIT = "2GB"  # as profiles.yml
+
+
+class MemorySettingError(Exception):
+    """MEMBRANA_DUCKDB_MEMORY is not a size DuckDB understands; the message is one line saying so."""
+
+
+def memory_limit() -> str:
+    return os.environ.get("MEMBRANA_DUCKDB_MEMORY") or DEFAULT_MEMORY_LIMIT
+
+
+def spill_dir(warehouse: Path) -> Path:
+    """DuckDB's own default for a database file, named here so that in-memory connections spill there too."""
+    return warehouse.with_name(warehouse.name + ".tmp")
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection, warehouse: Path) -> duckdb.DuckDBPyConnection:
+    limit = memory_limit()
+    try:
+        con.execute(f"set memory_limit = '{limit.replace(chr(39), '')}'")
+    except duckdb.Error:
+        raise MemorySettingError(
+            f"MEMBRANA_DUCKDB_MEMORY={limit!r} is not a memory size DuckDB understands (e.g. 2GB, 512MB)"
+        ) from None
+    con.execute(f"set temp_directory = '{str(spill_dir(warehouse)).replace(chr(39), chr(39) * 2)}'")
+    return con
+
+
+def connect_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """The warehouse file, opened for writing under membrana's memory limit."""
+    return limit_memory(duckdb.connect(str(warehouse)), warehouse)
