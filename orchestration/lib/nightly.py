@@ -1,7 +1,9 @@
 """Runs the nightly job in this process (no UI, no daemon) and turns a failure into one line."""
 
+import importlib
 import json
 import re
+import threading
 import time
 import uuid
 from contextlib import redirect_stderr, redirect_stdout
@@ -24,6 +26,8 @@ class RunOutcome:
 def run_nightly_job(full_refresh: bool = False, listener=None) -> RunOutcome:
     """`listener`, when given, is called with every event of the run as it happens (progress display)."""
     from orchestration.definitions import defs
+
+    preload_expectations()
 
     job = defs.resolve_job_def("nightly_job")
     instance = dg.DagsterInstance.ephemeral()
@@ -57,6 +61,14 @@ def run_nightly_job(full_refresh: bool = False, listener=None) -> RunOutcome:
 
         write_dashboard(data_dir(), dashboard_language(config_dir(), DEFAULT_CONFIG_DIR))
     return RunOutcome(result.success, reason, summary)
+
+
+def preload_expectations() -> None:
+    """Imports Great Expectations (seconds of CPU) in a background thread while the run loads the files and
+    dbt builds in its own process: the checks that need it come after that. Started after the definitions
+    are imported (Dagster, dagster-dbt and dbt: the main thread's own heavy imports are done by then)."""
+    threading.Thread(target=importlib.import_module, args=("orchestration.defs.quality.suites",),
+                     name="import-great-expectations", daemon=True).start()
 
 
 def failure_reason(result: dg.ExecuteInProcessResult) -> str:

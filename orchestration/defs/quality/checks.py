@@ -5,10 +5,8 @@ marts): the previous snapshot stays published. WARN results are reported and the
 import dagster as dg
 import duckdb
 
-from orchestration.defs.quality.suites import suite_for
 from orchestration.lib import paths
 from orchestration.lib.publish import PUBLIC_MARTS
-from orchestration.lib.quality.expectations import validate_table
 from orchestration.lib.quality.gates import (
     GateOutcome,
     lead_integrity,
@@ -38,6 +36,11 @@ def expectations_check(mart_name: str) -> dg.AssetChecksDefinition:
         "critical expectation blocks the publish, a failed warning is reported.",
     )
     def meets_its_expectations() -> dg.AssetCheckResult:
+        # Great Expectations takes seconds to import: only here, when a suite runs (and a nightly run
+        # imports it in the background while dbt builds, see lib/nightly.py).
+        from orchestration.defs.quality.suites import suite_for
+        from orchestration.lib.quality.expectations import validate_table
+
         with duckdb.connect(str(paths.warehouse_path())) as con:
             result = validate_table(con, f"marts.{mart_name}", suite_for(mart_name))
         failed = [f"{failure.expectation} [{failure.severity}]"
