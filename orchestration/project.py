@@ -1,6 +1,7 @@
 """The dbt project as Dagster sees it. The manifest is parsed when missing (and on every change under
 `dagster dev`), with dbt's partial parsing so that a re-parse costs little."""
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -22,16 +23,29 @@ def prepare_manifest() -> None:
     membrana_dbt_project.preparer.prepare(membrana_dbt_project)
 
 
+def dbt_project_files() -> list[Path]:
+    files = [DBT_PROJECT_DIR / "dbt_project.yml", PROJECT_ROOT / "profiles.yml"]
+    for folder in ("models", "macros", "tests", "analyses"):
+        files += sorted(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    return files
+
+
 def manifest_is_stale() -> bool:
     """True when the manifest is missing or older than any file of the dbt project."""
     manifest = membrana_dbt_project.manifest_path
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    sources = [DBT_PROJECT_DIR / "dbt_project.yml", PROJECT_ROOT / "profiles.yml"]
-    for folder in ("models", "macros", "tests", "analyses"):
-        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
-    return any(path.stat().st_mtime > built for path in sources)
+    return any(path.stat().st_mtime > built for path in dbt_project_files())
+
+
+def dbt_project_fingerprint() -> str:
+    """A hash of the dbt project a build runs (its files, profiles.yml and the target engine)."""
+    digest = hashlib.sha256(os.environ.get("MEMBRANA_TARGET", "duckdb").encode())
+    for path in dbt_project_files():
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 if manifest_is_stale():

@@ -1,9 +1,9 @@
 """What the last successful dbt build covered, so the next one rebuilds only what changed.
 
 Kept in `audit.build_state` of the warehouse: `built_through` (the newest raw load time the last
-successful build saw), `config_fingerprint` (the config files it used) and `needs_full_refresh`
-(set by the loader when a file was replaced and rows that were counted disappeared), and
-`last_build_passed`, which the publish step requires.
+successful build saw), `config_fingerprint` (the config files it used), `dbt_project_fingerprint`
+(the dbt project it ran) and `needs_full_refresh` (set by the loader when a file was replaced and rows
+that were counted disappeared), and `last_build_passed`, which the publish step requires.
 """
 
 from dataclasses import dataclass
@@ -18,6 +18,7 @@ class BuildPlan:
     full_refresh: bool
     loaded_after: str | None  # raw rows loaded after this timestamp are new
     reason: str
+    nothing_new: bool = False  # the last build passed on the same rows, config and dbt project: nothing to build
 
 
 def read_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -25,7 +26,8 @@ def read_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("select state_key, state_value from audit.build_state").fetchall())
 
 
-def plan_build(con, config_fingerprint: str, force_full_refresh: bool = False) -> BuildPlan:
+def plan_build(con, config_fingerprint: str, dbt_project_fingerprint: str, newest_load: str,
+               force_full_refresh: bool = False) -> BuildPlan:
     state = read_state(con)
     if force_full_refresh:
         return BuildPlan(True, None, "full refresh asked for")
@@ -35,6 +37,10 @@ def plan_build(con, config_fingerprint: str, force_full_refresh: bool = False) -
         return BuildPlan(True, None, "config changed")
     if state.get("needs_full_refresh") == "true":
         return BuildPlan(True, None, "a loaded file was replaced")
+    if (state["built_through"] == newest_load and state.get("last_build_passed") == "true"
+            and state.get("dbt_project_fingerprint") == dbt_project_fingerprint):
+        return BuildPlan(False, state["built_through"], f"no rows loaded since {state['built_through']}, "
+                         "config and dbt project unchanged", nothing_new=True)
     return BuildPlan(False, state["built_through"], f"rows loaded after {state['built_through']}")
 
 
@@ -54,8 +60,10 @@ def last_build_passed(con) -> bool:
     return read_state(con).get("last_build_passed") == "true"
 
 
-def record_build(con, built_through: str, config_fingerprint: str) -> None:
+def record_build(con, built_through: str, config_fingerprint: str, dbt_project_fingerprint: str) -> None:
     con.execute("insert or replace into audit.build_state values ('last_build_passed', 'true')")
     con.execute("insert or replace into audit.build_state values ('built_through', ?)", [built_through])
     con.execute("insert or replace into audit.build_state values ('config_fingerprint', ?)", [config_fingerprint])
     con.execute("insert or replace into audit.build_state values ('needs_full_refresh', 'false')")
+    con.execute("insert or replace into audit.build_state values ('dbt_project_fingerprint', ?)",
+                [dbt_project_fingerprint])

@@ -127,6 +127,15 @@ def drift_alerts(result: dg.ExecuteInProcessResult) -> list[str]:
     return []
 
 
+def dbt_build_record(result: dg.ExecuteInProcessResult) -> dict:
+    """Whether dbt ran: on a night with nothing new the dbt models report themselves unchanged."""
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        if "rebuilt" in metadata and not metadata["rebuilt"].value:
+            return {"rebuilt": False, "note": metadata["why"].value}
+    return {"rebuilt": True, "note": None}
+
+
 def build_report(result, planned_checks, started_at: datetime, finished_at: datetime, reason: str) -> dict:
     records = check_records(result, planned_checks)
     blocked = blocking_failures(records)
@@ -161,6 +170,7 @@ def build_report(result, planned_checks, started_at: datetime, finished_at: date
         "blocking_failures": [r.as_json() for r in blocked],
         "drift_alerts": drift_alerts(result),
         "check_results": [r.as_json() for r in records],
+        "dbt_build": dbt_build_record(result),
         "published": published_record(result),
     }
 
@@ -174,6 +184,9 @@ def human_summary(report: dict) -> str:
         f"Checks: {checks['passed']} passed, {checks['warned']} warned, {checks['failed']} failed"
         + (f", {checks['not_run']} not run." if checks["not_run"] else "."),
     ]
+    dbt_build = report.get("dbt_build") or {"rebuilt": True}
+    if not dbt_build["rebuilt"]:
+        lines.append(f"dbt did not run ({dbt_build['note']}): its tests' results are the last build's.")
     for record in report["check_results"]:
         if record["status"] in ("warned", "failed") and record["kind"] != "drift":
             lines.append(f"  {record['status'].upper()} {record['asset']} {record['check']}: {record['summary']}")

@@ -2,10 +2,15 @@
 
 A nightly run is incremental: only the days touched by rows loaded since the last successful build
 are rebuilt. A full refresh happens on the first build, after a config change, after a loaded file was
-replaced, or when asked for (`membrana run --full-refresh`)."""
+replaced, or when asked for (`membrana run --full-refresh`). When nothing was loaded since the last
+successful build and neither the config nor the dbt project changed, dbt does not run at all: no model
+reads the run date, so every model and test result would be the same (the checks that depend on the
+run date are Dagster asset checks and run every night)."""
 
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from graphlib import TopologicalSorter
 from typing import Any
 
 import dagster as dg
@@ -13,10 +18,10 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.lib import paths
-from orchestration.lib.build_state import mark_build_started, newest_load, plan_build, record_build
+from orchestration.lib.build_state import BuildPlan, mark_build_started, newest_load, plan_build, record_build
 from orchestration.lib.landing import config_fingerprint
 from orchestration.lib.reconciliation import reconcile_files
-from orchestration.project import membrana_dbt_project
+from orchestration.project import dbt_project_fingerprint, membrana_dbt_project
 
 
 class MembranaTranslator(DagsterDbtTranslator):
@@ -41,11 +46,29 @@ class BuildConfig(dg.Config):
 )
 def membrana_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: BuildConfig):
     fingerprint = config_fingerprint(paths.config_dir(), paths.DEFAULT_CONFIG_DIR)
+    project_fingerprint = dbt_project_fingerprint()
     with duckdb.connect(str(paths.warehouse_path())) as con:
-        plan = plan_build(con, fingerprint, force_full_refresh=config.full_refresh)
         built_through = newest_load(con)
+        plan = plan_build(con, fingerprint, project_fingerprint, built_through, force_full_refresh=config.full_refresh)
         mark_build_started(con)
-    context.log.info(f"dbt build: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason})")
+    if plan.nothing_new:
+        context.log.info(f"dbt build: skipped ({plan.reason})")
+        yield from results_of_the_last_build(context, plan)
+    else:
+        context.log.info(f"dbt build: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason})")
+        checks = []
+        for event in run_dbt_build(context, dbt, plan):
+            if isinstance(event, dg.AssetCheckResult):
+                checks.append(check_as_json(event))
+            yield event
+        paths.last_build_checks_path().write_text(json.dumps(checks, indent=1) + "\n")
+    # Only a build whose models and tests all passed, and whose every file reconciles, moves the watermark.
+    with duckdb.connect(str(paths.warehouse_path())) as con:
+        reconcile_files(con)
+        record_build(con, built_through, fingerprint, project_fingerprint)
+
+
+def run_dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, plan: BuildPlan) -> Iterator:
     args = ["build", "--full-refresh"] if plan.full_refresh else ["build"]
     # dbt unit tests test the models' SQL, not the night's data: they run in the test suite
     # (tests/e2e/test_dbt_unit_tests.py), not every night.
@@ -55,7 +78,39 @@ def membrana_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     # One target folder per data folder: dbt's partial-parse state survives from one night to the next
     # (it is only valid for the profile, hence the warehouse path, it was made with).
     yield from dbt.cli(args, context=context, target_path=paths.dbt_target_dir()).stream()
-    # Only a build whose models and tests all passed, and whose every file reconciles, moves the watermark.
-    with duckdb.connect(str(paths.warehouse_path())) as con:
-        reconcile_files(con)
-        record_build(con, built_through, fingerprint)
+
+
+def check_as_json(result: dg.AssetCheckResult) -> dict:
+    failed_rows = result.metadata.get("dagster_dbt/failed_row_count")
+    return {
+        "asset_key": list(result.asset_key.path), "check_name": result.check_name, "passed": result.passed,
+        "severity": result.severity.value, "failed_row_count": failed_rows.value if failed_rows else None,
+    }
+
+
+def results_of_the_last_build(context: dg.AssetExecutionContext, plan: BuildPlan) -> Iterator:
+    """Each model as materialized, unchanged, and each dbt test with the result it had in the last build
+    (the same tables give the same result); a test without a stored result is reported as not run."""
+    selected_keys = context.selected_asset_keys
+    deps = context.assets_def.asset_deps
+    in_dependency_order = TopologicalSorter({key: deps.get(key, set()) & selected_keys for key in selected_keys})
+    for key in in_dependency_order.static_order():  # Dagster wants a multi-asset's outputs in that order
+        yield dg.MaterializeResult(asset_key=key, metadata={"rebuilt": False, "why": plan.reason})
+    try:
+        stored = json.loads(paths.last_build_checks_path().read_text())
+    except (OSError, ValueError):
+        stored = []
+    selected = context.selected_asset_check_keys
+    for check in stored:
+        key = dg.AssetCheckKey(dg.AssetKey(check["asset_key"]), check["check_name"])
+        if key not in selected:
+            continue
+        failed_rows = check["failed_row_count"]
+        yield dg.AssetCheckResult(
+            asset_key=key.asset_key, check_name=key.name, passed=check["passed"],
+            severity=dg.AssetCheckSeverity(check["severity"]),
+            description=(f"{failed_rows} failing rows" if failed_rows else "passed")
+            + f" in the last build, not re-run ({plan.reason})",
+            metadata={"rebuilt": False, **({"dagster_dbt/failed_row_count": failed_rows}
+                                            if failed_rows is not None else {})},
+        )

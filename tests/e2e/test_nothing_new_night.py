@@ -1,0 +1,83 @@
+"""A night with nothing new: no file loaded since the last successful build, config and dbt project
+unchanged. dbt does not run (no model reads the run date, so it would rebuild the same tables and its
+tests would give the same results); the marts stay what they were, every check is reported with the
+same outcome, and the checks that read the run date run against this night's date. One new file and
+dbt runs again."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import published_rows, run_membrana
+from test_quality_gates import run_with_env
+
+from orchestration.lib.demo_company import generate_company
+from orchestration.lib.publish import PUBLIC_MARTS
+
+
+def report(data_dir: Path) -> dict:
+    return json.loads((data_dir / "logs" / "run_report.json").read_text())
+
+
+def outcomes(run: dict) -> dict:
+    return {(r["asset"], r["check"]): r["status"] for r in run["check_results"]}
+
+
+def dbt_results(data_dir: Path) -> tuple[int, bytes]:
+    run_results = data_dir / "logs" / "dbt" / "run_results.json"
+    return os.stat(run_results).st_mtime_ns, run_results.read_bytes()
+
+
+def all_marts(data_dir: Path) -> dict:
+    return {mart: sorted(map(repr, published_rows(data_dir, mart))) for mart in PUBLIC_MARTS}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("quiet")
+    generate_company(data_dir, contacts=1000)
+    result = run_membrana("run", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    assert report(data_dir)["dbt_build"] == {"rebuilt": True, "note": None}
+    return data_dir
+
+
+def test_nothing_new_runs_no_dbt_and_reports_every_check_as_before(built):
+    first, dbt_before, marts_before = report(built), dbt_results(built), all_marts(built)
+    result = run_membrana("run", data_dir=built)
+    assert result.returncode == 0, result.stderr
+    second = report(built)
+    assert dbt_results(built) == dbt_before  # dbt did not run
+    assert not second["dbt_build"]["rebuilt"] and "no rows loaded since" in second["dbt_build"]["note"]
+    assert "dbt did not run" in result.stdout
+    assert second["status"] == "published" and second["checks"]["not_run"] == 0
+    assert outcomes(second) == outcomes(first)
+    dbt_tests = [r for r in second["check_results"] if r["kind"] == "dbt_test"]
+    assert dbt_tests and all("in the last build, not re-run" in r["summary"] for r in dbt_tests)
+    assert all_marts(built) == marts_before
+
+
+def test_the_run_date_still_counts_when_dbt_does_not_run(built):
+    dbt_before = dbt_results(built)
+    # The demo's contacts end on 2026-10-31 and block after 7 days: 2026-11-09 is 9 days later.
+    result = run_with_env(built, MEMBRANA_RUN_DATE="2026-11-09")
+    assert dbt_results(built) == dbt_before
+    assert result.returncode != 0 and "sources_are_fresh" in result.stderr
+    run = report(built)
+    assert run["run_date"] == "2026-11-09" and not run["dbt_build"]["rebuilt"]
+    assert [f["check"] for f in run["blocking_failures"]] == ["sources_are_fresh"]
+
+
+def test_one_new_file_runs_dbt_again(built):
+    contacts_before = sum(row["incoming_contacts"] for row in published_rows(built, "funnel_daily"))
+    dbt_before = dbt_results(built)
+    (built / "landing" / "contacts" / "contacts_late.csv").write_text(
+        "contact_id,received_at,contact_type,source,medium,campaign,client_key,lead_id,updated_at\n"
+        "LATE1,2026-10-31 18:00:00,call,yandex,cpc,autumn,,,2026-10-31 18:00:00\n"
+    )
+    result = run_membrana("run", data_dir=built)
+    assert result.returncode == 0, result.stderr
+    assert dbt_results(built) != dbt_before
+    assert report(built)["dbt_build"]["rebuilt"]
+    assert sum(row["incoming_contacts"] for row in published_rows(built, "funnel_daily")) == contacts_before + 1

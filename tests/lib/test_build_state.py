@@ -1,0 +1,36 @@
+"""What the next dbt build must do, from the state the last one left in audit.build_state."""
+
+import duckdb
+import pytest
+
+from orchestration.lib.build_state import mark_build_started, plan_build, record_build
+from orchestration.lib.landing import ensure_schemas
+
+
+@pytest.fixture
+def con():
+    with duckdb.connect() as connection:
+        ensure_schemas(connection)
+        yield connection
+
+
+def test_the_first_build_is_a_full_refresh(con):
+    plan = plan_build(con, "config-1", "dbt-1", "1900-01-01 00:00:00")
+    assert plan.full_refresh and not plan.nothing_new
+
+
+def test_nothing_new_only_when_rows_config_and_dbt_project_are_those_of_a_passed_build(con):
+    record_build(con, "2026-11-01 02:00:00", "config-1", "dbt-1")
+    assert plan_build(con, "config-1", "dbt-1", "2026-11-01 02:00:00").nothing_new
+    newer_rows = plan_build(con, "config-1", "dbt-1", "2026-11-02 02:00:00")
+    assert not newer_rows.nothing_new and not newer_rows.full_refresh
+    assert newer_rows.loaded_after == "2026-11-01 02:00:00"
+    assert not plan_build(con, "config-1", "dbt-2", "2026-11-01 02:00:00").nothing_new
+    assert plan_build(con, "config-2", "dbt-1", "2026-11-01 02:00:00").full_refresh
+    assert plan_build(con, "config-1", "dbt-1", "2026-11-01 02:00:00", force_full_refresh=True).full_refresh
+
+
+def test_a_build_that_did_not_pass_is_never_taken_as_done(con):
+    record_build(con, "2026-11-01 02:00:00", "config-1", "dbt-1")
+    mark_build_started(con)  # and it failed: nothing recorded after it
+    assert not plan_build(con, "config-1", "dbt-1", "2026-11-01 02:00:00").nothing_new
