@@ -31,3 +31,21 @@
 {% macro channel_key(expression) -%}
     coalesce(lower(trim({{ expression }})), '')
 {%- endmacro %}
+
+{# Every row of `relation` (which has source, medium and campaign columns) with its `channel` by the
+   rules of channel_of, matched on the distinct keys. #}
+{% macro with_channel(relation) -%}
+    {%- set keys -%}
+        {{ channel_key('source') }} as source_key,
+        {{ channel_key('medium') }} as medium_key,
+        {{ channel_key('campaign') }} as campaign_key
+    {%- endset -%}
+    select channelled_rows.*, channels.channel
+    from {{ relation }} as channelled_rows
+    inner join (
+        {{ channel_of('(select distinct ' ~ keys ~ ' from ' ~ relation ~ ')') }}
+    ) as channels
+        on {{ channel_key('channelled_rows.source') }} = channels.source_key
+        and {{ channel_key('channelled_rows.medium') }} = channels.medium_key
+        and {{ channel_key('channelled_rows.campaign') }} = channels.campaign_key
+{%- endmacro %}

@@ -21,12 +21,15 @@ broken_rows as (
 ),
 
 money_without_rate as (
-    select 'deals' as entity, source_file, source_line as line_number,
-        'no exchange rate for ' || currency_code || ' on or before ' || cast(closed_date as {{ dbt.type_string() }})
+    {# staging keeps no raw text of usable deals: the few without a rate take theirs from the raw layer #}
+    select 'deals' as entity, deals.source_file, deals.source_line as line_number,
+        'no exchange rate for ' || deals.currency_code || ' on or before ' || cast(deals.closed_date as {{ dbt.type_string() }})
             as reason,
-        raw_record
-    from {{ ref('int_deals_converted_to_base') }}
-    where is_missing_rate
+        {{ raw_record(crm_export_columns('deals'), 'raw_deals.') }} as raw_record
+    from {{ ref('int_deals_converted_to_base') }} as deals
+    inner join {{ source('raw', 'deals') }} as raw_deals
+        on deals.source_file = raw_deals.source_file and deals.source_line = raw_deals.source_line
+    where deals.is_missing_rate
     union all
     select 'ad_spend', source_file, source_line,
         'no exchange rate for ' || currency_code || ' on or before ' || cast(spend_date as {{ dbt.type_string() }}),

@@ -63,8 +63,8 @@ credited as (
         deals.closed_month as month,
         credits.channel,
         {% for model in ['first_touch', 'last_touch', 'linear', 'position_based'] -%}
-        sum(cast(credits.{{ model }}_credit as double)) as {{ model }}_deals,
-        sum(cast(credits.{{ model }}_credit as double) * deals.revenue)
+        sum(cast(credits.{{ model }}_credit as {{ membrana.type_double() }})) as {{ model }}_deals,
+        sum(cast(credits.{{ model }}_credit as {{ membrana.type_double() }}) * deals.revenue)
             as {{ model }}_revenue{% if not loop.last %},{% endif %}
         {% endfor %}
     from credits
@@ -91,8 +91,8 @@ final as (
         cast(coalesce(own_channel.deals_won, 0) as {{ dbt.type_bigint() }}) as deals_won,
         cast(coalesce(own_channel.revenue, 0) as {{ dbt.type_numeric() }}) as revenue,
         {% for model in ['first_touch', 'last_touch', 'linear', 'position_based'] -%}
-        cast(coalesce(credited.{{ model }}_deals, 0) as double) as {{ model }}_deals,
-        cast(coalesce(credited.{{ model }}_revenue, 0) as double)
+        cast(coalesce(credited.{{ model }}_deals, 0) as {{ membrana.type_double() }}) as {{ model }}_deals,
+        cast(coalesce(credited.{{ model }}_revenue, 0) as {{ membrana.type_double() }})
             as {{ model }}_revenue{% if not loop.last %},{% endif %}
         {% endfor %}
     from months_channels

@@ -75,7 +75,7 @@ required_flows as (
     select
         measured.*,
         {{ safe_divide('deals_won', 'capacity_jobs') }} as production_load,
-        cast(capacity_jobs as double) as required_deals,
+        cast(capacity_jobs as {{ membrana.type_double() }}) as required_deals,
         {{ safe_divide('capacity_jobs', 'closing_rate') }} as required_meetings_held
     from measured
 ),

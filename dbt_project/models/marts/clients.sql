@@ -24,57 +24,85 @@ ranked_touches as (
     from touches
 ),
 
-touch_summary as (
+{# each client's touches per channel: channels are counted from these pairs, since a distinct count
+   inside the per-client aggregate cannot spill to disk #}
+channel_touches as (
     select
         client_id,
+        channel,
         count(*) as touches,
-        count(distinct channel) as channels_touched,
         min(touched_at) as first_touched_at,
-        max(case when touch_rank = 1 then channel end) as first_touch_channel
+        min(touch_rank) as first_touch_rank
     from ranked_touches
-    group by client_id
+    group by client_id, channel
 ),
 
-deal_summary as (
+{# Touches and deals in one list, summed per client in a single aggregate: separate summaries joined
+   afterwards held several hash tables of every client at once (out of memory at 10 M contacts). #}
+client_events as (
+    select
+        client_id,
+        channel,
+        touches,
+        0 as deals_won,
+        first_touched_at,
+        first_touch_rank,
+        null as revenue,
+        null as gross_profit,
+        null as closed_date,
+        null as purchase_number
+    from channel_touches
+    union all
     select
         deals.client_id,
-        count(*) as deals_won,
-        sum(deals.revenue) as revenue,
-        sum(deals.revenue * margins.gross_margin) as gross_profit,
-        min(deals.closed_date) as first_deal_closed_date,
-        max(deals.closed_date) as last_deal_closed_date,
-        max(case when deals.purchase_number = 1 then deals.channel end) as first_deal_channel
+        deals.channel,
+        0 as touches,
+        1 as deals_won,
+        null as first_touched_at,
+        null as first_touch_rank,
+        deals.revenue,
+        deals.revenue * margins.gross_margin as gross_profit,
+        deals.closed_date,
+        deals.purchase_number
     from deals
     left join margins on deals.closed_month = margins.month
-    group by deals.client_id
 ),
 
-all_clients as (
-    select client_id from touch_summary
-    union
-    select client_id from deal_summary
+client_summary as (
+    select
+        client_id,
+        sum(touches) as touches,
+        count(case when touches > 0 then channel end) as channels_touched,
+        min(first_touched_at) as first_touched_at,
+        max(case when first_touch_rank = 1 then channel end) as first_touch_channel,
+        sum(deals_won) as deals_won,
+        sum(revenue) as revenue,
+        sum(gross_profit) as gross_profit,
+        min(closed_date) as first_deal_closed_date,
+        max(closed_date) as last_deal_closed_date,
+        max(case when purchase_number = 1 then channel end) as first_deal_channel
+    from client_events
+    group by client_id
 ),
 
 final as (
     select
-        all_clients.client_id,
-        touch_summary.first_touch_channel,
-        touch_summary.first_touched_at,
-        cast(coalesce(touch_summary.touches, 0) as {{ dbt.type_bigint() }}) as touches,
-        cast(coalesce(touch_summary.channels_touched, 0) as {{ dbt.type_bigint() }}) as channels_touched,
-        deal_summary.first_deal_channel,
-        deal_summary.first_deal_closed_date,
-        cast({{ dbt.date_trunc('month', 'deal_summary.first_deal_closed_date') }} as date)
+        client_id,
+        first_touch_channel,
+        first_touched_at,
+        cast(coalesce(touches, 0) as {{ dbt.type_bigint() }}) as touches,
+        cast(coalesce(channels_touched, 0) as {{ dbt.type_bigint() }}) as channels_touched,
+        first_deal_channel,
+        first_deal_closed_date,
+        cast({{ dbt.date_trunc('month', 'first_deal_closed_date') }} as date)
             as acquisition_month,
-        deal_summary.last_deal_closed_date,
-        cast(coalesce(deal_summary.deals_won, 0) as {{ dbt.type_bigint() }}) as deals_won,
-        cast(coalesce(deal_summary.revenue, 0) as {{ dbt.type_numeric() }}) as revenue,
-        cast(coalesce(deal_summary.gross_profit, 0) as {{ dbt.type_numeric() }}) as gross_profit,
-        coalesce(deal_summary.deals_won, 0) > 0 as is_buyer,
-        coalesce(deal_summary.deals_won, 0) > 1 as is_returning
-    from all_clients
-    left join touch_summary on all_clients.client_id = touch_summary.client_id
-    left join deal_summary on all_clients.client_id = deal_summary.client_id
+        last_deal_closed_date,
+        cast(coalesce(deals_won, 0) as {{ dbt.type_bigint() }}) as deals_won,
+        cast(coalesce(revenue, 0) as {{ dbt.type_numeric() }}) as revenue,
+        cast(coalesce(gross_profit, 0) as {{ dbt.type_numeric() }}) as gross_profit,
+        coalesce(deals_won, 0) > 0 as is_buyer,
+        coalesce(deals_won, 0) > 1 as is_returning
+    from client_summary
 )
 
 select * from final

@@ -26,7 +26,7 @@ lead_weeks as (
         channel,
         {% for stage in ['booked', 'held', 'won'] -%}
         case when {{ stage }}_at is not null then least({{ var('cohort_weeks') + 1 }}, greatest(0, cast(floor(
-            cast({{ dbt.datediff('created_at', stage ~ '_at', 'day') }} as double) / 7
+            cast({{ dbt.datediff('created_at', stage ~ '_at', 'day') }} as {{ membrana.type_double() }}) / 7
         ) as {{ dbt.type_int() }}))) end as {{ stage }}_week{% if not loop.last %},{% endif %}
         {% endfor %}
     from leads

@@ -116,8 +116,8 @@ final as (
         cast(passed as {{ dbt.type_bigint() }}) as passed,
         pass_rate,
         case when is_assigned then peers_pass_rate end as peers_pass_rate,
-        cast(work_hours as double) as work_hours,
-        cast(norm_hours as double) as norm_hours,
+        cast(work_hours as {{ membrana.type_double() }}) as work_hours,
+        cast(norm_hours as {{ membrana.type_double() }}) as norm_hours,
         workload,
         case when is_assigned then cast(peers as {{ dbt.type_bigint() }}) end as peers,
         case when is_assigned then cast(rank() over (

@@ -76,8 +76,8 @@ paired as (
         prev.gross_profit as previous_gross_profit,
         prev.fixed_costs as previous_fixed_costs,
         cur.fits_formula and coalesce(prev.fits_formula, true) as is_formula_exact,
-        cast(prev.incoming_contacts as double) as c0,
-        cast(cur.incoming_contacts as double) as c1,
+        cast(prev.incoming_contacts as {{ membrana.type_double() }}) as c0,
+        cast(cur.incoming_contacts as {{ membrana.type_double() }}) as c1,
         {# a factor a month cannot measure (0 / 0) takes the other month's value: it changed nothing #}
         coalesce(prev.conversion, cur.conversion, 0) as k0,
         coalesce(cur.conversion, prev.conversion, 0) as k1,
@@ -85,8 +85,8 @@ paired as (
         coalesce(cur.average_check, prev.average_check, 0) as a1,
         coalesce(prev.purchases_per_client, cur.purchases_per_client, 0) as p0,
         coalesce(cur.purchases_per_client, prev.purchases_per_client, 0) as p1,
-        cast(prev.gross_margin as double) as m0,
-        cast(cur.gross_margin as double) as m1
+        cast(prev.gross_margin as {{ membrana.type_double() }}) as m0,
+        cast(cur.gross_margin as {{ membrana.type_double() }}) as m1
     from factors as cur
     left join factors as prev
         on cur.channel = prev.channel
@@ -119,9 +119,9 @@ final as (
             then c1 * k1 * a1 * (p1 - p0) * m0 else 0 end as purchases_effect,
         case when not has_previous then null when is_formula_exact
             then c1 * k1 * a1 * p1 * (m1 - m0) else 0 end as margin_effect,
-        cast(previous_fixed_costs - fixed_costs as double) as fixed_costs_effect,
+        cast(previous_fixed_costs - fixed_costs as {{ membrana.type_double() }}) as fixed_costs_effect,
         case when not has_previous then null when is_formula_exact
-            then 0 else cast(gross_profit - previous_gross_profit as double) end as outside_formula_effect,
+            then 0 else cast(gross_profit - previous_gross_profit as {{ membrana.type_double() }}) end as outside_formula_effect,
         is_formula_exact
     from paired
 )

@@ -1,3 +1,5 @@
+{# A table: several marts and their tests read it, and as a view each read recomputed its joins over every contact and lead. #}
+{{ config(materialized='table') }}
 {# One row per incoming contact (ПО) that can be tied to a client: a contact with a client_key, or
    one linked to a lead (it belongs to the lead's client); plus every lead no contact links to, which
    counts as an incoming contact itself (CONTRACT.md). An anonymous contact never recorded in the CRM

@@ -1,3 +1,5 @@
+{# A table: several marts and their tests read it, and as a view each read recomputed its joins over every contact and lead. #}
+{{ config(materialized='table') }}
 {# One row per lead with the client it belongs to. The client is the hashed client_key of the lead,
    else that of its earliest linked contact that has one; a lead with no key anywhere is a client
    of its own ('lead:' || lead_id), so that it is never merged with another anonymous lead. #}

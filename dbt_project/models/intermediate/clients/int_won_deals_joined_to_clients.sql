@@ -1,3 +1,5 @@
+{# A table: several marts and their tests read it, and as a view each read recomputed its joins over every contact and lead. #}
+{{ config(materialized='table') }}
 {# One row per won deal that kpi_monthly counts (a won deal with no usable rate is quarantined, not
    counted), with its client and the number of the purchase in that client's history. The client is
    the deal's own hashed client_key, else its lead's client, else the deal alone ('deal:' || deal_id).

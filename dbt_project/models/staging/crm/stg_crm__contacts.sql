@@ -10,48 +10,37 @@ latest as (
     {{ latest_version('usable_versions', ['contact_id']) }}
 ),
 
-keyed as (
-    select
-        latest.*,
-        {{ channel_key('source') }} as source_key,
-        {{ channel_key('medium') }} as medium_key,
-        {{ channel_key('campaign') }} as campaign_key
-    from latest
+channelled as (
+    {{ with_channel('latest') }}
 ),
 
-channel_keys as (
-    select distinct source_key, medium_key, campaign_key from keyed
-),
-
-channels as (
-    {{ channel_of('channel_keys') }}
+{# the client key's digits once: normalize_client_key reads them four times #}
+with_key_digits as (
+    select channelled.*, {{ client_key_digits('client_key') }} as client_key_digits
+    from channelled
 ),
 
 final as (
     select
         -- ids
-        keyed.contact_id,
-        keyed.lead_id,
-        {{ hash_personal_data(normalize_client_key('keyed.client_key')) }} as client_key_hash,
+        contact_id,
+        lead_id,
+        {{ hash_personal_data(normalize_client_key('client_key', 'client_key_digits')) }} as client_key_hash,
         -- text
-        keyed.contact_type,
-        keyed.source,
-        keyed.medium,
-        keyed.campaign,
-        channels.channel,
+        contact_type,
+        source,
+        medium,
+        campaign,
+        channel,
         -- timestamps
-        keyed.received_at,
-        cast(keyed.received_at as date) as received_date,
-        keyed.updated_at,
+        received_at,
+        cast(received_at as date) as received_date,
+        updated_at,
         -- lineage
-        keyed.source_file,
-        keyed.source_line,
-        keyed.loaded_at
-    from keyed
-    inner join channels
-        on keyed.source_key = channels.source_key
-        and keyed.medium_key = channels.medium_key
-        and keyed.campaign_key = channels.campaign_key
+        source_file,
+        source_line,
+        loaded_at
+    from with_key_digits
 )
 
 select * from final

@@ -11,12 +11,18 @@ latest as (
     {{ latest_version('usable_versions', ['deal_id']) }}
 ),
 
+{# the client key's digits once: normalize_client_key reads them four times #}
+with_key_digits as (
+    select latest.*, {{ client_key_digits('client_key') }} as client_key_digits
+    from latest
+),
+
 final as (
     select
         -- ids
         deal_id,
         lead_id,
-        {{ hash_personal_data(normalize_client_key('client_key')) }} as client_key_hash,
+        {{ hash_personal_data(normalize_client_key('client_key', 'client_key_digits')) }} as client_key_hash,
         -- text
         deal_status,
         coalesce(currency_code, {{ base_currency() }}) as currency_code,
@@ -32,9 +38,8 @@ final as (
         -- lineage
         source_file,
         source_line,
-        loaded_at,
-        raw_record
-    from latest
+        loaded_at
+    from with_key_digits
 )
 
 select * from final

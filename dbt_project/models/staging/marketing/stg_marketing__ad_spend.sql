@@ -7,44 +7,27 @@ usable_rows as (
     where rejection_reason is null
 ),
 
-keyed as (
-    select
-        usable_rows.*,
-        {{ channel_key('source') }} as source_key,
-        {{ channel_key('medium') }} as medium_key,
-        {{ channel_key('campaign') }} as campaign_key
-    from usable_rows
-),
-
-channel_keys as (
-    select distinct source_key, medium_key, campaign_key from keyed
-),
-
-channels as (
-    {{ channel_of('channel_keys') }}
+channelled as (
+    {{ with_channel('usable_rows') }}
 ),
 
 final as (
     select
-        keyed.platform,
-        keyed.source,
-        keyed.medium,
-        keyed.campaign,
-        channels.channel,
-        keyed.currency_code,
-        keyed.cost,
-        keyed.impressions,
-        keyed.clicks,
-        keyed.spend_date,
-        keyed.source_file,
-        keyed.source_line,
-        keyed.loaded_at,
-        keyed.raw_record
-    from keyed
-    inner join channels
-        on keyed.source_key = channels.source_key
-        and keyed.medium_key = channels.medium_key
-        and keyed.campaign_key = channels.campaign_key
+        platform,
+        source,
+        medium,
+        campaign,
+        channel,
+        currency_code,
+        cost,
+        impressions,
+        clicks,
+        spend_date,
+        source_file,
+        source_line,
+        loaded_at,
+        raw_record
+    from channelled
 )
 
 select * from final

@@ -23,8 +23,7 @@ typed as (
         source_file,
         source_line,
         loaded_at,
-        {{ raw_record(['contact_id', 'received_at', 'contact_type', 'source', 'medium', 'campaign',
-                       'client_key', 'lead_id', 'updated_at']) }} as raw_record,
+        {{ raw_columns('source', crm_export_columns('contacts')) }},
         {{ blank_to_null('received_at') }} as received_at_text,
         {{ blank_to_null('updated_at') }} as updated_at_text
     from source
@@ -44,10 +43,7 @@ checked as (
 ),
 
 final as (
-    select
-        checked.*,
-        coalesce(row_rejection_reason, {{ conflicting_version_reason('contact_id') }}) as rejection_reason
-    from checked
+    {{ with_conflicting_versions('checked', 'contact_id', crm_export_columns('contacts')) }}
 )
 
 select * from final

@@ -25,8 +25,7 @@ typed as (
         source_file,
         source_line,
         loaded_at,
-        {{ raw_record(['deal_id', 'lead_id', 'client_key', 'created_at', 'closed_at', 'status', 'amount',
-                       'currency', 'updated_at']) }} as raw_record,
+        {{ raw_columns('source', crm_export_columns('deals')) }},
         {{ blank_to_null('amount') }} as amount_text,
         {{ blank_to_null('created_at') }} as created_at_text,
         {{ blank_to_null('closed_at') }} as closed_at_text,
@@ -56,10 +55,7 @@ checked as (
 ),
 
 final as (
-    select
-        checked.*,
-        coalesce(row_rejection_reason, {{ conflicting_version_reason('deal_id') }}) as rejection_reason
-    from checked
+    {{ with_conflicting_versions('checked', 'deal_id', crm_export_columns('deals')) }}
 )
 
 select * from final

@@ -24,8 +24,7 @@ typed as (
         source_file,
         source_line,
         loaded_at,
-        {{ raw_record(['lead_id', 'created_at', 'client_key', 'source', 'medium', 'campaign', 'status',
-                       'operator_id', 'manager_id', 'updated_at']) }} as raw_record,
+        {{ raw_columns('source', crm_export_columns('leads')) }},
         {{ blank_to_null('created_at') }} as created_at_text,
         {{ blank_to_null('updated_at') }} as updated_at_text
     from source
@@ -44,10 +43,7 @@ checked as (
 ),
 
 final as (
-    select
-        checked.*,
-        coalesce(row_rejection_reason, {{ conflicting_version_reason('lead_id') }}) as rejection_reason
-    from checked
+    {{ with_conflicting_versions('checked', 'lead_id', crm_export_columns('leads')) }}
 )
 
 select * from final

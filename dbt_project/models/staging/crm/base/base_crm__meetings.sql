@@ -21,8 +21,7 @@ typed as (
         source_file,
         source_line,
         loaded_at,
-        {{ raw_record(['lead_id', 'meeting_id', 'booked_at', 'scheduled_at', 'status', 'manager_id',
-                       'updated_at']) }} as raw_record,
+        {{ raw_columns('source', crm_export_columns('meetings')) }},
         {{ blank_to_null('booked_at') }} as booked_at_text,
         {{ blank_to_null('scheduled_at') }} as scheduled_at_text,
         {{ blank_to_null('updated_at') }} as updated_at_text
@@ -49,10 +48,7 @@ checked as (
 ),
 
 final as (
-    select
-        checked.*,
-        coalesce(row_rejection_reason, {{ conflicting_version_reason('meeting_id') }}) as rejection_reason
-    from checked
+    {{ with_conflicting_versions('checked', 'meeting_id', crm_export_columns('meetings')) }}
 )
 
 select * from final
