@@ -361,3 +361,25 @@ def test_google_ads_excel_csv_in_utf16_with_tabs(con, data_dir):
     assert raw(con, "ad_spend") == [
         ("2026-11-01", "google_ads", "Бренд", "google", "cpc", "2500.00", "RUB", "1000", "40", 4),
     ]
+
+
+def test_utf8_exports_of_a_source_load_in_bulk_each_with_its_own_lines(con, data_dir):
+    # no totals rows and no transcoding: the source's files are read in one statement; each keeps its lines
+    mapping = (
+        "entity: fx_rates\nread: {delimiter: ';', skip_lines: 1}\n"
+        "columns: {date: День, currency: Валюта, rate_to_base: Курс}\nformats: {dates: '%d.%m.%Y', decimal: ','}\n"
+    )
+    first = add_source(data_dir, "cbr", mapping, "a.csv",
+                       "Курсы ЦБ\nДень;Валюта;Курс\n01.01.2026;USD;90,5\n02.01.2026;USD;91\n".encode())
+    second = first.with_name("b.csv")
+    second.write_text("Курсы ЦБ\nВалюта;День;Курс;Банк\nEUR;03.01.2026;99,25;ЦБ\n", encoding="utf-8")
+    loads = load(con, data_dir, "fx_rates")
+    assert [(load.path, load.rows) for load in loads] == [(str(first), 2), (str(second), 1)]
+    assert con.execute(
+        "select source_file, source_line, date, currency, rate_to_base, extra_columns from raw.fx_rates "
+        "order by source_file, source_line"
+    ).fetchall() == [
+        (str(first), 3, "2026-01-01", "USD", "90.5", None),
+        (str(first), 4, "2026-01-02", "USD", "91", None),
+        (str(second), 3, "2026-01-03", "EUR", "99.25", '{"Банк":"ЦБ"}'),
+    ]
