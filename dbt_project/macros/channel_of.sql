@@ -33,8 +33,10 @@
 {%- endmacro %}
 
 {# Every row of `relation` (which has source, medium and campaign columns) with its `channel` by the
-   rules of channel_of, matched on the distinct keys. #}
-{% macro with_channel(relation) -%}
+   rules of channel_of, matched on the distinct keys of `keys_relation` (default: `relation` itself). A
+   raw source table gives the same keys (channel_key trims, as staging does) and spares the engine
+   computing `relation` twice. #}
+{% macro with_channel(relation, keys_relation=none) -%}
     {%- set keys -%}
         {{ channel_key('source') }} as source_key,
         {{ channel_key('medium') }} as medium_key,
@@ -43,7 +45,7 @@
     select channelled_rows.*, channels.channel
     from {{ relation }} as channelled_rows
     inner join (
-        {{ channel_of('(select distinct ' ~ keys ~ ' from ' ~ relation ~ ')') }}
+        {{ channel_of('(select distinct ' ~ keys ~ ' from ' ~ (keys_relation or relation) ~ ')') }}
     ) as channels
         on {{ channel_key('channelled_rows.source') }} = channels.source_key
         and {{ channel_key('channelled_rows.medium') }} = channels.medium_key

@@ -1,11 +1,11 @@
 {# Every row of `relation` (typed versions of a CRM entity with row_rejection_reason, updated_at,
-   source_file, source_line and the raw_<column> text of `columns`) with its final rejection_reason and,
-   for rejected rows only, raw_record.
+   source_file, source_line and the raw_<column> text of `columns`): its `typed_columns`, its final
+   rejection_reason and, for rejected rows only, raw_record (the raw_<column> text is not kept).
    A usable row is also rejected when another usable line of the same file has the same id and the
    same updated_at but different values: the export contradicts itself and no version can be chosen
    (the contract's "later file wins" tie rule only orders different files). Such repeats are rare, so
    the raw records are compared only for them, not built for every row. #}
-{% macro with_conflicting_versions(relation, key_column, columns) -%}
+{% macro with_conflicting_versions(relation, key_column, columns, typed_columns) -%}
     {%- set version_key = [key_column, 'updated_at', 'source_file'] -%}
     {%- set conflicts -%}
         select
@@ -28,7 +28,9 @@
         having min({{ raw_record(columns, 'same_version.raw_') }}) <> max({{ raw_record(columns, 'same_version.raw_') }})
     {%- endset -%}
     select
-        checked_rows.*,
+        {% for column in typed_columns %}checked_rows.{{ column }},
+        {% endfor -%}
+        checked_rows.row_rejection_reason,
         coalesce(checked_rows.row_rejection_reason, conflicts.conflict_reason) as rejection_reason,
         case
             when checked_rows.row_rejection_reason is not null or conflicts.conflict_reason is not null

@@ -11,7 +11,7 @@ latest as (
 ),
 
 channelled as (
-    {{ with_channel('latest') }}
+    {{ with_channel('latest', source('raw', 'contacts')) }}
 ),
 
 {# the client key's digits once: normalize_client_key reads them four times #}

@@ -12,7 +12,7 @@ latest as (
 ),
 
 channelled as (
-    {{ with_channel('latest') }}
+    {{ with_channel('latest', source('raw', 'leads')) }}
 ),
 
 {# the client key's digits once: normalize_client_key reads them four times #}

@@ -1,4 +1,12 @@
 {# Every raw contact row, typed, with the first rule it breaks (NULL when usable). #}
+{# A table: staging, quarantine, file reconciliation and the nightly rebuild plan all read every version. #}
+{{ config(materialized='table') }}
+{# the typed columns the table keeps (the raw_<column> text only serves raw_record) #}
+{% set typed_columns = [
+    'contact_id', 'lead_id', 'contact_type', 'source', 'medium', 'campaign', 'client_key',
+    'received_at', 'updated_at', 'source_file', 'source_line', 'loaded_at', 'received_at_text',
+    'updated_at_text'
+] %}
 with
 
 source as (
@@ -43,7 +51,7 @@ checked as (
 ),
 
 final as (
-    {{ with_conflicting_versions('checked', 'contact_id', crm_export_columns('contacts')) }}
+    {{ with_conflicting_versions('checked', 'contact_id', crm_export_columns('contacts'), typed_columns) }}
 )
 
 select * from final

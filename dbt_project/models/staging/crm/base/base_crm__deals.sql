@@ -1,5 +1,13 @@
 {# Every raw deal row, typed, with the first rule it breaks (NULL when usable). Whether a won deal's
    currency has an exchange rate is checked where money is converted (int_deals_converted_to_base). #}
+{# A table: staging, quarantine, file reconciliation and the nightly rebuild plan all read every version. #}
+{{ config(materialized='table') }}
+{# the typed columns the table keeps (the raw_<column> text only serves raw_record) #}
+{% set typed_columns = [
+    'deal_id', 'lead_id', 'client_key', 'deal_status', 'currency_code', 'amount', 'created_at',
+    'closed_at', 'updated_at', 'source_file', 'source_line', 'loaded_at', 'amount_text',
+    'created_at_text', 'closed_at_text', 'updated_at_text'
+] %}
 with
 
 source as (
@@ -55,7 +63,7 @@ checked as (
 ),
 
 final as (
-    {{ with_conflicting_versions('checked', 'deal_id', crm_export_columns('deals')) }}
+    {{ with_conflicting_versions('checked', 'deal_id', crm_export_columns('deals'), typed_columns) }}
 )
 
 select * from final

@@ -1,4 +1,12 @@
 {# Every raw lead row, typed, with the first rule it breaks (NULL when usable). #}
+{# A table: staging, quarantine, file reconciliation and the nightly rebuild plan all read every version. #}
+{{ config(materialized='table') }}
+{# the typed columns the table keeps (the raw_<column> text only serves raw_record) #}
+{% set typed_columns = [
+    'lead_id', 'operator_id', 'manager_id', 'client_key', 'source', 'medium', 'campaign',
+    'lead_status', 'created_at', 'updated_at', 'source_file', 'source_line', 'loaded_at',
+    'created_at_text', 'updated_at_text'
+] %}
 with
 
 source as (
@@ -43,7 +51,7 @@ checked as (
 ),
 
 final as (
-    {{ with_conflicting_versions('checked', 'lead_id', crm_export_columns('leads')) }}
+    {{ with_conflicting_versions('checked', 'lead_id', crm_export_columns('leads'), typed_columns) }}
 )
 
 select * from final

@@ -1,4 +1,12 @@
 {# Every raw meeting row, typed, with the first rule it breaks (NULL when usable). #}
+{# A table: staging, quarantine, file reconciliation and the nightly rebuild plan all read every version. #}
+{{ config(materialized='table') }}
+{# the typed columns the table keeps (the raw_<column> text only serves raw_record) #}
+{% set typed_columns = [
+    'meeting_id', 'lead_id', 'manager_id', 'meeting_status', 'booked_at', 'scheduled_at',
+    'updated_at', 'source_file', 'source_line', 'loaded_at', 'booked_at_text', 'scheduled_at_text',
+    'updated_at_text'
+] %}
 with
 
 source as (
@@ -48,7 +56,7 @@ checked as (
 ),
 
 final as (
-    {{ with_conflicting_versions('checked', 'meeting_id', crm_export_columns('meetings')) }}
+    {{ with_conflicting_versions('checked', 'meeting_id', crm_export_columns('meetings'), typed_columns) }}
 )
 
 select * from final
