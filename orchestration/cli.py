@@ -37,6 +37,12 @@ def command_run(args: argparse.Namespace) -> int:
     paths.use_data_dir(args.data_dir or paths.data_dir())
     if not paths.data_dir().is_dir():
         return fail(f"data folder {paths.data_dir()} does not exist (set MEMBRANA_DATA_DIR)", EXIT_BAD_INPUT)
+    from orchestration.lib.duckdb_memory import MemorySettingError, check_memory_setting
+
+    try:
+        check_memory_setting()
+    except MemorySettingError as error:
+        return fail(str(error), EXIT_BAD_INPUT)
     started_at, started = datetime.now(), time.monotonic()
     from orchestration.lib.nightly import run_nightly_job  # heavy imports only when needed
     from orchestration.lib.status import write_last_run

@@ -24,7 +24,7 @@ def spill_dir(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".tmp")
 
 
-def limit_memory(con: duckdb.DuckDBPyConnection, warehouse: Path) -> duckdb.DuckDBPyConnection:
+def set_memory_limit(con: duckdb.DuckDBPyConnection) -> None:
     limit = memory_limit()
     try:
         con.execute(f"set memory_limit = '{limit.replace(chr(39), '')}'")
@@ -32,6 +32,16 @@ def limit_memory(con: duckdb.DuckDBPyConnection, warehouse: Path) -> duckdb.Duck
         raise MemorySettingError(
             f"MEMBRANA_DUCKDB_MEMORY={limit!r} is not a memory size DuckDB understands (e.g. 2GB, 512MB)"
         ) from None
+
+
+def check_memory_setting() -> None:
+    """Raises MemorySettingError before a run starts rather than in its first step."""
+    with duckdb.connect() as con:
+        set_memory_limit(con)
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection, warehouse: Path) -> duckdb.DuckDBPyConnection:
+    set_memory_limit(con)
     con.execute(f"set temp_directory = '{str(spill_dir(warehouse)).replace(chr(39), chr(39) * 2)}'")
     return con
 

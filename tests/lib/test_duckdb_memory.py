@@ -69,3 +69,14 @@ def test_publish_runs_under_the_same_limit(tmp_path, monkeypatch):
         publish_marts(warehouse, tmp_path / "published", marts=("funnel_daily",))
     monkeypatch.setenv("MEMBRANA_DUCKDB_MEMORY", "100MB")
     assert publish_marts(warehouse, tmp_path / "published", marts=("funnel_daily",)) == {"funnel_daily": 1}
+
+
+def test_membrana_run_refuses_a_memory_size_duckdb_cannot_use_in_one_line(tmp_path, monkeypatch, capsys):
+    from orchestration.cli import EXIT_BAD_INPUT, main
+
+    monkeypatch.setenv("MEMBRANA_DUCKDB_MEMORY", "lots")
+    monkeypatch.setenv("MEMBRANA_DATA_DIR", str(tmp_path))  # `run` writes it back into os.environ
+    assert main(["run"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err == "membrana: MEMBRANA_DUCKDB_MEMORY='lots' is not a memory size DuckDB understands (e.g. 2GB, 512MB)\n"
+    assert not (tmp_path / "warehouse.duckdb").exists()
