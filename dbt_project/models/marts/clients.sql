@@ -37,52 +37,48 @@ channel_touches as (
     group by client_id, channel
 ),
 
-{# Touches and deals in one list, summed per client in a single aggregate: separate summaries joined
-   afterwards held several hash tables of every client at once (out of memory at 10 M contacts). #}
-client_events as (
-    select
-        client_id,
-        channel,
-        touches,
-        0 as deals_won,
-        first_touched_at,
-        first_touch_rank,
-        null as revenue,
-        null as gross_profit,
-        null as closed_date,
-        null as purchase_number
-    from channel_touches
-    union all
-    select
-        deals.client_id,
-        deals.channel,
-        0 as touches,
-        1 as deals_won,
-        null as first_touched_at,
-        null as first_touch_rank,
-        deals.revenue,
-        deals.revenue * margins.gross_margin as gross_profit,
-        deals.closed_date,
-        deals.purchase_number
-    from deals
-    left join margins on deals.closed_month = margins.month
-),
-
-client_summary as (
+touch_summary as (
     select
         client_id,
         sum(touches) as touches,
-        count(case when touches > 0 then channel end) as channels_touched,
+        count(channel) as channels_touched,
         min(first_touched_at) as first_touched_at,
-        max(case when first_touch_rank = 1 then channel end) as first_touch_channel,
-        sum(deals_won) as deals_won,
-        sum(revenue) as revenue,
-        sum(gross_profit) as gross_profit,
-        min(closed_date) as first_deal_closed_date,
-        max(closed_date) as last_deal_closed_date,
-        max(case when purchase_number = 1 then channel end) as first_deal_channel
-    from client_events
+        max(case when first_touch_rank = 1 then channel end) as first_touch_channel
+    from channel_touches
     group by client_id
+),
+
+deal_summary as (
+    select
+        deals.client_id,
+        count(*) as deals_won,
+        sum(deals.revenue) as revenue,
+        sum(deals.revenue * margins.gross_margin) as gross_profit,
+        min(deals.closed_date) as first_deal_closed_date,
+        max(deals.closed_date) as last_deal_closed_date,
+        max(case when deals.purchase_number = 1 then deals.channel end) as first_deal_channel
+    from deals
+    left join margins on deals.closed_month = margins.month
+    group by deals.client_id
+),
+
+{# one join of the two summaries (the deals' is the small side); a union of client ids joined to both
+   held every client in several hash tables at once (out of memory at 10 M contacts) #}
+client_summary as (
+    select
+        coalesce(touch_summary.client_id, deal_summary.client_id) as client_id,
+        touch_summary.touches,
+        touch_summary.channels_touched,
+        touch_summary.first_touched_at,
+        touch_summary.first_touch_channel,
+        deal_summary.deals_won,
+        deal_summary.revenue,
+        deal_summary.gross_profit,
+        deal_summary.first_deal_closed_date,
+        deal_summary.last_deal_closed_date,
+        deal_summary.first_deal_channel
+    from touch_summary
+    full outer join deal_summary on touch_summary.client_id = deal_summary.client_id
 ),
 
 final as (
