@@ -1,5 +1,26 @@
-{# A table: several marts and their tests read it, and as a view each read recomputed its joins over every contact and lead. #}
-{{ config(materialized='table') }}
+{# Not a view: several marts and their tests read it, and as a view each read recomputed its joins
+   over every contact and lead. Incremental on DuckDB: a night rebuilds the touches of the contacts
+   with a new latest version or recorded on a rebuilt lead (their client follows the lead's), and of
+   the rebuilt leads (int_leads_to_rebuild). The pre-hook empties those touches first, since a touch
+   can vanish (a lead that gets a contact is no longer a touch itself). Spark has no merge into plain
+   Parquet tables: a table there. #}
+{{
+    config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        incremental_strategy='append',
+        pre_hook="{% if membrana.rebuilds_changes_only() %}
+            delete from {{ this }}
+            where touch_id in (
+                select 'contact:' || contact_id from {{ ref('stg_crm__contacts') }}
+                where loaded_at > {{ membrana.loaded_after() }} or {{ membrana.in_leads_to_rebuild() }}
+            )
+                or touch_id in (select 'lead:' || lead_id from {{ ref('int_leads_to_rebuild') }})
+            {% elif is_incremental() %}
+            delete from {{ this }}
+            {% endif %}",
+    )
+}}
+-- depends_on: {{ ref('int_leads_to_rebuild') }}
 {# One row per incoming contact (ПО) that can be tied to a client: a contact with a client_key, or
    one linked to a lead (it belongs to the lead's client); plus every lead no contact links to, which
    counts as an incoming contact itself (CONTRACT.md). An anonymous contact never recorded in the CRM
@@ -19,6 +40,9 @@ contact_touches as (
     from {{ ref('stg_crm__contacts') }} as contacts
     left join leads on contacts.lead_id = leads.lead_id
     where coalesce(contacts.client_key_hash, leads.client_id) is not null
+    {% if membrana.rebuilds_changes_only() %}
+        and (contacts.loaded_at > {{ loaded_after() }} or {{ membrana.in_leads_to_rebuild('contacts.lead_id') }})
+    {% endif %}
 ),
 
 contactless_lead_touches as (
@@ -28,7 +52,7 @@ contactless_lead_touches as (
         channel,
         created_at as touched_at
     from leads
-    where is_contactless
+    where is_contactless and {{ membrana.in_leads_to_rebuild() }}
 ),
 
 final as (

@@ -1,5 +1,15 @@
-{# A table: several marts and their tests read it, and as a view each read recomputed its joins over every contact and lead. #}
-{{ config(materialized='table') }}
+{# Not a view: several marts and their tests read it, and as a view each read recomputed its joins
+   over every contact and lead. Incremental on DuckDB: a night rebuilds only the leads it touched
+   (int_leads_to_rebuild: a lead's client follows its own key and its contacts'). Spark has no merge
+   into plain Parquet tables: a table there. #}
+{{
+    config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        unique_key='lead_id',
+        incremental_strategy='delete+insert',
+    )
+}}
+-- depends_on: {{ ref('int_leads_to_rebuild') }}
 {# One row per lead with the client it belongs to. The client is the hashed client_key of the lead,
    else that of its earliest linked contact that has one; a lead with no key anywhere is a client
    of its own ('lead:' || lead_id), so that it is never merged with another anonymous lead. #}
@@ -8,6 +18,7 @@ with
 leads as (
     select lead_id, client_key_hash, channel, created_at, is_contactless
     from {{ ref('int_leads_joined_to_channels') }}
+    where {{ membrana.in_leads_to_rebuild() }}
 ),
 
 keyed_contacts as (
@@ -16,7 +27,7 @@ keyed_contacts as (
         client_key_hash,
         row_number() over (partition by lead_id order by received_at, contact_id) as key_rank
     from {{ ref('stg_crm__contacts') }}
-    where lead_id is not null and client_key_hash is not null
+    where lead_id is not null and client_key_hash is not null and {{ membrana.in_leads_to_rebuild() }}
 ),
 
 final as (

@@ -1,13 +1,30 @@
-{{ config(materialized='table') }}
+{# Incremental on DuckDB: a night relinks only the contacts it touched. Spark has no merge into plain
+   Parquet tables: a table there. #}
+{{
+    config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        unique_key='contact_id',
+        incremental_strategy='delete+insert',
+    )
+}}
+-- depends_on: {{ ref('int_client_keys_touched') }}
 {# One row per contact with the lead it is linked to. A contact recorded in the CRM carries its
    lead_id. A contact that does not (call-tracking logs, web forms), whose source and contact_type match
    a rule of config/contact_linking.csv, is linked to the earliest lead with the same hashed client key
    created within the rule's window after it (several matching rules: the longest window; tie between
-   leads: the smaller lead_id). Anything else stays unlinked. #}
+   leads: the smaller lead_id). Anything else stays unlinked.
+   A nightly run relinks the contacts with a new latest version and the contacts without a recorded
+   lead whose client key any version of a new contact or lead carries (int_client_keys_touched): no
+   other link can move, since a link by key depends only on the contact and the leads of its key. #}
 with
 
 contacts as (
     select * from {{ ref('stg_crm__contacts') }}
+    {% if membrana.rebuilds_changes_only() %}
+    where loaded_at > {{ loaded_after() }}
+        or (lead_id is null
+            and client_key_hash in (select client_key_hash from {{ ref('int_client_keys_touched') }}))
+    {% endif %}
 ),
 
 linkable_contacts as (

@@ -1,12 +1,24 @@
-{{ config(materialized='table') }}
+{# Incremental on DuckDB: a night rebuilds only the leads it touched. Spark has no merge into plain
+   Parquet tables: a table there. #}
+{{
+    config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        unique_key='lead_id',
+        incremental_strategy='delete+insert',
+    )
+}}
+-- depends_on: {{ ref('int_leads_to_rebuild') }}
 {# One row per lead with its channel and the timestamps of each stage it reached. The channel is
    that of the lead's earliest linked contact (tie: the smaller contact_id), else the lead's own
    source/medium/campaign; a lead that no contact links to counts as an incoming contact itself.
-   A contact is linked by its lead_id, or by client key (int_contacts_linked_to_leads). #}
+   A contact is linked by its lead_id, or by client key (int_contacts_linked_to_leads).
+   A nightly run rebuilds the leads of int_leads_to_rebuild: every other lead kept its contacts,
+   meetings and deals. #}
 with
 
 leads as (
     select * from {{ ref('stg_crm__leads') }}
+    where {{ membrana.in_leads_to_rebuild() }}
 ),
 
 linked_contacts as (
@@ -19,7 +31,7 @@ linked_contacts as (
         ) as contact_rank,
         count(*) over (partition by contacts.lead_id) as linked_contact_count
     from {{ ref('int_contacts_linked_to_leads') }} as contacts
-    where contacts.lead_id is not null
+    where contacts.lead_id is not null and {{ membrana.in_leads_to_rebuild() }}
 ),
 
 first_contacts as (
@@ -35,6 +47,7 @@ meeting_stages as (
         min(case when is_held then scheduled_at end) as first_meeting_held_at,
         count(*) as meetings_booked_count
     from {{ ref('stg_crm__meetings') }}
+    where {{ membrana.in_leads_to_rebuild() }}
     group by lead_id
 ),
 
@@ -44,7 +57,7 @@ deal_stages as (
         min(case when is_won then closed_at end) as first_deal_won_at,
         count(case when is_won then 1 end) as deals_won_count
     from {{ ref('stg_crm__deals') }}
-    where lead_id is not null
+    where lead_id is not null and {{ membrana.in_leads_to_rebuild() }}
     group by lead_id
 ),
 

@@ -1,0 +1,36 @@
+{{ config(materialized='table') }}
+{# The hashed client keys of every version, old and new, of each contact and lead that got a version
+   loaded after the last build: a contact without a recorded lead is linked by client key
+   (config/contact_linking.csv), so only the links of these keys can move. Empty without linking
+   rules, and on a full build (it rebuilds every link). Old versions count: a corrected key leaves
+   the leads and contacts of the old key. #}
+with
+
+new_contact_ids as (
+    select distinct contact_id from {{ ref('base_crm__contacts') }} where loaded_at > {{ loaded_after() }}
+),
+
+new_lead_ids as (
+    select distinct lead_id from {{ ref('base_crm__leads') }} where loaded_at > {{ loaded_after() }}
+),
+
+client_keys as (
+    select client_key from {{ ref('base_crm__contacts') }}
+    where contact_id in (select contact_id from new_contact_ids)
+    union
+    select client_key from {{ ref('base_crm__leads') }}
+    where lead_id in (select lead_id from new_lead_ids)
+),
+
+hashed as (
+    select distinct {{ hash_personal_data(normalize_client_key('client_key')) }} as client_key_hash
+    from client_keys
+    where client_key is not null
+)
+
+select client_key_hash from hashed
+where client_key_hash is not null
+    and exists (select 1 from {{ ref('stg_config__contact_linking') }})
+{%- if not env_var('MEMBRANA_LOADED_AFTER', '') %}
+    and 1 = 0
+{%- endif %}

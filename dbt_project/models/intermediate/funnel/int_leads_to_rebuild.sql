@@ -1,0 +1,41 @@
+{{ config(materialized='table') }}
+{# The leads whose row in the lead-level models can have changed since the last build: a lead is
+   rebuilt from itself, its linked contacts, its meetings and its deals, so these are the leads that
+   any version, old or new, of a record loaded after the last build refers to (a corrected lead_id
+   leaves the old lead too), and every lead of a touched client key (int_client_keys_touched: a
+   contact linked by client key can move from one lead to another). Empty on a full build. #}
+with
+
+new_contact_ids as (
+    select distinct contact_id from {{ ref('base_crm__contacts') }} where loaded_at > {{ loaded_after() }}
+),
+
+new_meeting_ids as (
+    select distinct meeting_id from {{ ref('base_crm__meetings') }} where loaded_at > {{ loaded_after() }}
+),
+
+new_deal_ids as (
+    select distinct deal_id from {{ ref('base_crm__deals') }} where loaded_at > {{ loaded_after() }}
+),
+
+touched_leads as (
+    select lead_id from {{ ref('base_crm__leads') }} where loaded_at > {{ loaded_after() }}
+    union
+    select lead_id from {{ ref('base_crm__contacts') }}
+    where contact_id in (select contact_id from new_contact_ids)
+    union
+    select lead_id from {{ ref('base_crm__meetings') }}
+    where meeting_id in (select meeting_id from new_meeting_ids)
+    union
+    select lead_id from {{ ref('base_crm__deals') }}
+    where deal_id in (select deal_id from new_deal_ids)
+    union
+    select lead_id from {{ ref('stg_crm__leads') }}
+    where client_key_hash in (select client_key_hash from {{ ref('int_client_keys_touched') }})
+)
+
+select lead_id from touched_leads
+where lead_id is not null
+{%- if not env_var('MEMBRANA_LOADED_AFTER', '') %}
+    and 1 = 0
+{%- endif %}
