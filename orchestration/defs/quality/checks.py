@@ -50,7 +50,8 @@ def expectations_check(mart_name: str) -> dg.AssetChecksDefinition:
                    if failed else f"all {result.evaluated} expectations met")
         return check_result(GateOutcome(
             not failed, "error" if blocking else "warn", summary,
-            {"suite": result.suite, "evaluated": result.evaluated, "failed": failed},
+            {"suite": result.suite, "evaluated": result.evaluated, "failed": failed, "rows": result.rows,
+             "chunks": result.chunks},
         ))
 
     return meets_its_expectations
