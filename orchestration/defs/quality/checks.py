@@ -3,9 +3,9 @@ metadata. A blocking check that fails with ERROR severity stops `published_marts
 marts): the previous snapshot stays published. WARN results are reported and the marts are published."""
 
 import dagster as dg
-import duckdb
 
 from orchestration.lib import paths
+from orchestration.lib.duckdb_memory import connect_warehouse
 from orchestration.lib.publish import PUBLIC_MARTS
 from orchestration.lib.quality.gates import (
     GateOutcome,
@@ -41,7 +41,8 @@ def expectations_check(mart_name: str) -> dg.AssetChecksDefinition:
         from orchestration.defs.quality.suites import suite_for
         from orchestration.lib.quality.expectations import validate_table
 
-        with duckdb.connect(str(paths.warehouse_path())) as con:
+        # Under membrana's DuckDB memory limit: the sort that splits a large mart into chunks spills beyond it.
+        with connect_warehouse(paths.warehouse_path()) as con:
             result = validate_table(con, f"marts.{mart_name}", suite_for(mart_name))
         failed = [f"{failure.expectation} [{failure.severity}]"
                   + (f": {failure.unexpected} rows" if failure.unexpected else "") for failure in result.failed]
@@ -64,7 +65,7 @@ def expectations_check(mart_name: str) -> dg.AssetChecksDefinition:
 )
 def sources_are_fresh() -> dg.AssetCheckResult:
     limits, configured = freshness_limits(paths.config_dir())
-    with duckdb.connect(str(paths.warehouse_path())) as con:
+    with connect_warehouse(paths.warehouse_path()) as con:
         outcome = source_freshness(con, limits, run_date(paths.config_dir()))
     outcome.metadata["limits_from"] = "config/freshness.csv" if configured else "defaults (warnings only)"
     return check_result(outcome)
@@ -77,7 +78,7 @@ def sources_are_fresh() -> dg.AssetCheckResult:
 )
 def meetings_and_deals_point_to_existing_leads() -> dg.AssetCheckResult:
     shares = max_orphan_shares(paths.config_dir())
-    with duckdb.connect(str(paths.warehouse_path())) as con:
+    with connect_warehouse(paths.warehouse_path()) as con:
         return check_result(lead_integrity(con, shares))
 
 
@@ -88,7 +89,7 @@ def meetings_and_deals_point_to_existing_leads() -> dg.AssetCheckResult:
     "capacity_plan equal the totals recomputed from staging.",
 )
 def marts_reconcile_with_staging() -> dg.AssetCheckResult:
-    with duckdb.connect(str(paths.warehouse_path())) as con:
+    with connect_warehouse(paths.warehouse_path()) as con:
         return check_result(marts_reconcile(con))
 
 
@@ -98,7 +99,7 @@ def marts_reconcile_with_staging() -> dg.AssetCheckResult:
     "its own history (the alerts mart). A warning: the marts are published, the drift is reported.",
 )
 def membranes_within_control_limits() -> dg.AssetCheckResult:
-    with duckdb.connect(str(paths.warehouse_path())) as con:
+    with connect_warehouse(paths.warehouse_path()) as con:
         return check_result(membrane_drift(con))
 
 
