@@ -6,7 +6,12 @@
    - first touch: all to the first touch; last touch: all to the last;
    - linear: 1/n to each of n touches;
    - position-based (40/20/40): 40 % to the first, 40 % to the last, 20 % shared by those between;
-     one touch takes all, two take half each. #}
+     one touch takes all, two take half each.
+   Credited revenue is money (dbt.type_numeric()): each touch's share is fixed at 12 decimals, then
+   summed exactly, so the sum does not depend on the order of the rows (a sum of doubles did: a nightly
+   build and a full one differed in the 6th decimal at 10 M contacts). decimal(38, 12) is spelled
+   out: it is the same type on DuckDB, Spark and PostgreSQL. #}
+{% set exact_credit = 'decimal(38, 12)' %}
 with
 
 deals as (
@@ -64,8 +69,8 @@ credited as (
         credits.channel,
         {% for model in ['first_touch', 'last_touch', 'linear', 'position_based'] -%}
         sum(cast(credits.{{ model }}_credit as {{ membrana.type_double() }})) as {{ model }}_deals,
-        sum(cast(credits.{{ model }}_credit as {{ membrana.type_double() }}) * deals.revenue)
-            as {{ model }}_revenue{% if not loop.last %},{% endif %}
+        sum(cast(cast(credits.{{ model }}_credit as {{ membrana.type_double() }}) * deals.revenue
+                 as {{ exact_credit }})) as {{ model }}_revenue{% if not loop.last %},{% endif %}
         {% endfor %}
     from credits
     inner join deals on credits.deal_id = deals.deal_id
@@ -92,7 +97,7 @@ final as (
         cast(coalesce(own_channel.revenue, 0) as {{ dbt.type_numeric() }}) as revenue,
         {% for model in ['first_touch', 'last_touch', 'linear', 'position_based'] -%}
         cast(coalesce(credited.{{ model }}_deals, 0) as {{ membrana.type_double() }}) as {{ model }}_deals,
-        cast(coalesce(credited.{{ model }}_revenue, 0) as {{ membrana.type_double() }})
+        cast(coalesce(credited.{{ model }}_revenue, 0) as {{ dbt.type_numeric() }})
             as {{ model }}_revenue{% if not loop.last %},{% endif %}
         {% endfor %}
     from months_channels
