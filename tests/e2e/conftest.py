@@ -1,13 +1,21 @@
-"""End-to-end helpers: run `membrana` as a user would (a subprocess) and read the published marts."""
+"""End-to-end helpers: run `membrana` as a user would (a subprocess) and read the published marts; one
+generated company built once per session and shared by the modules that test against a built demo."""
 
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
+
+from orchestration.lib.demo_company import generate_company
 
 MEMBRANA = Path(sys.executable).parent / "membrana"
+# The most contacts any module sharing the build asked for (test_pipeline's repeat buyers and ranks need it).
+SHARED_DEMO_CONTACTS = 8000
 
 
 def run_membrana(*args, data_dir: Path) -> subprocess.CompletedProcess:
@@ -44,3 +52,61 @@ def assert_same_funnel(actual: dict, expected: dict, columns, money_columns) -> 
             else:
                 assert got == want, (key, column, got, want)
 
+
+
+@dataclass(frozen=True)
+class BuiltDemo:
+    data_dir: Path
+    summary: dict  # what generate_company wrote, bad rows included
+    first_run: subprocess.CompletedProcess  # the `membrana run` that built it from empty
+
+
+def folder_state(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every entry under `folder` with its size and modification time: any write shows."""
+    return {str(path.relative_to(folder)): (path.lstat().st_size, path.lstat().st_mtime_ns)
+            for path in folder.rglob("*")}
+
+
+@dataclass(frozen=True)
+class SharedDemo:
+    """The built company and an untouched copy of it. Modules always get the same folder: the warehouse
+    remembers its landing files by absolute path, so a copy elsewhere would load every file again."""
+
+    demo: BuiltDemo
+    pristine: Path
+    state: dict[str, tuple[int, int]]
+
+    def restored(self) -> BuiltDemo:
+        """The folder as the build left it, put back from the untouched copy if a module changed it."""
+        folder = self.demo.data_dir
+        if folder_state(folder) != self.state:
+            shutil.rmtree(folder)
+            shutil.copytree(self.pristine, folder, symlinks=True)  # copy2 keeps mtimes: no file looks new
+            assert folder_state(folder) == self.state
+        return self.demo
+
+
+@pytest.fixture(scope="session")
+def shared_demo(tmp_path_factory) -> SharedDemo:
+    data_dir = tmp_path_factory.mktemp("shared_demo")
+    summary = generate_company(data_dir, contacts=SHARED_DEMO_CONTACTS)
+    first_run = run_membrana("run", data_dir=data_dir)
+    assert first_run.returncode == 0, first_run.stderr
+    pristine = tmp_path_factory.mktemp("shared_demo_pristine") / "copy"
+    shutil.copytree(data_dir, pristine, symlinks=True)
+    return SharedDemo(BuiltDemo(data_dir, summary, first_run), pristine, folder_state(data_dir))
+
+
+@pytest.fixture(scope="module")
+def built_demo(shared_demo) -> BuiltDemo:
+    """The shared built company, for a module that only reads it: a write fails the module."""
+    demo = shared_demo.restored()
+    yield demo
+    changed = sorted({path for path, _ in set(folder_state(demo.data_dir).items()) ^ set(shared_demo.state.items())})
+    assert not changed, f"this module changed the shared demo (use built_demo_to_change): {changed[:5]}"
+
+
+@pytest.fixture(scope="module")
+def built_demo_to_change(shared_demo) -> BuiltDemo:
+    """The shared built company, for a module that runs or edits it: the next module gets it restored."""
+    return shared_demo.restored()

@@ -10,21 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_membrana
 
-from orchestration.lib.demo_company import generate_company
 from orchestration.lib.paths import DBT_PROJECT_DIR, PROJECT_ROOT
 
 DBT = Path(sys.executable).parent / "dbt"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("unit")
-    generate_company(data_dir, contacts=1000)
-    result = run_membrana("run", data_dir=data_dir)
-    assert result.returncode == 0, result.stderr
-    return data_dir
+def built(built_demo):
+    return built_demo.data_dir
 
 
 def dbt_unit_tests(data_dir: Path, target: Path, project_dir: Path = DBT_PROJECT_DIR) -> subprocess.CompletedProcess:

@@ -23,7 +23,6 @@ from conftest import run_membrana
 from headless_chromium import CHROMIUM, open_page
 from reference_funnel import read_landing, reference_funnel_daily, reference_kpi_monthly
 
-from orchestration.lib.demo_company import generate_company
 from orchestration.lib.paths import DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, PROJECT_ROOT
 from orchestration.lib.status import SOURCE_MEASURES
 from orchestration.lib.summary import kpi_markdown
@@ -40,12 +39,13 @@ def last_complete_month(funnel: dict) -> date:
 
 
 @pytest.fixture(scope="module")
-def company(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("face")
-    generate_company(data_dir, contacts=6000)
-    before_first_run = run_membrana("status", data_dir=data_dir)
-    run = run_membrana("run", data_dir=data_dir)
-    assert run.returncode == 0, run.stderr
+def company(built_demo_to_change, tmp_path_factory):
+    data_dir, run = built_demo_to_change.data_dir, built_demo_to_change.first_run
+    # the same company's exports before any run: the landing and config folders without the rest
+    unbuilt = tmp_path_factory.mktemp("face_unbuilt")
+    for folder in ("landing", "config"):
+        shutil.copytree(data_dir / folder, unbuilt / folder)
+    before_first_run = run_membrana("status", data_dir=unbuilt)
     funnel = reference_funnel_daily(data_dir, DEFAULT_CONFIG_DIR)
     kpi = reference_kpi_monthly(funnel, data_dir, DEFAULT_CONFIG_DIR)
     month = last_complete_month(funnel)

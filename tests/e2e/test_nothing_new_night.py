@@ -12,7 +12,6 @@ import pytest
 from conftest import published_rows, run_membrana
 from test_quality_gates import run_with_env
 
-from orchestration.lib.demo_company import generate_company
 from orchestration.lib.publish import PUBLIC_MARTS
 
 
@@ -34,11 +33,8 @@ def all_marts(data_dir: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("quiet")
-    generate_company(data_dir, contacts=1000)
-    result = run_membrana("run", data_dir=data_dir)
-    assert result.returncode == 0, result.stderr
+def built(built_demo_to_change):
+    data_dir = built_demo_to_change.data_dir
     assert report(data_dir)["dbt_build"] == {"rebuilt": True, "note": None}
     return data_dir
 

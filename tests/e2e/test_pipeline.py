@@ -36,12 +36,8 @@ CONTRACT_CHECK = PROJECT_ROOT.parent / "shared" / "tools" / "contract_check.py"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("demo")
-    summary = generate_company(data_dir, contacts=8000)
-    result = run_membrana("run", data_dir=data_dir)
-    assert result.returncode == 0, result.stderr
-    return data_dir, summary, result
+def demo(built_demo_to_change):
+    return built_demo_to_change.data_dir, built_demo_to_change.summary, built_demo_to_change.first_run
 
 
 def test_run_prints_the_kpi_summary_and_where_outputs_are(demo):

@@ -18,9 +18,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from conftest import published_rows, run_membrana
-
-from orchestration.lib.demo_company import generate_company
+from conftest import published_rows
 
 MEMBRANA = Path(sys.executable).parent / "membrana"
 
@@ -49,12 +47,8 @@ def report(data_dir: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("gates")
-    generate_company(data_dir, contacts=3000)
-    result = run_membrana("run", data_dir=data_dir)
-    assert result.returncode == 0, result.stderr
-    return data_dir, result
+def clean(built_demo_to_change):
+    return built_demo_to_change.data_dir, built_demo_to_change.first_run
 
 
 def test_a_clean_run_publishes_every_public_mart_and_reports_it(clean):
