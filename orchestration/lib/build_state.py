@@ -2,8 +2,9 @@
 
 Kept in `audit.build_state` of the warehouse: `built_through` (the newest raw load time the last
 successful build saw), `config_fingerprint` (the config files it used), `dbt_project_fingerprint`
-(the dbt project it ran) and `needs_full_refresh` (set by the loader when a file was replaced and rows
-that were counted disappeared), and `last_build_passed`, which the publish step requires.
+(the dbt project it ran), `needs_full_refresh` (set by the loader when a file was replaced and rows
+that were counted disappeared) and `last_build_passed`, which the publish step requires. Another
+config, another dbt project or a replaced file rebuilds everything.
 """
 
 from dataclasses import dataclass
@@ -35,10 +36,12 @@ def plan_build(con, config_fingerprint: str, dbt_project_fingerprint: str, newes
         return BuildPlan(True, None, "first build")
     if state.get("config_fingerprint") != config_fingerprint:
         return BuildPlan(True, None, "config changed")
+    # Incremental models keep rows that an earlier build's SQL typed and chose: another project redoes them.
+    if state.get("dbt_project_fingerprint") != dbt_project_fingerprint:
+        return BuildPlan(True, None, "dbt project changed")
     if state.get("needs_full_refresh") == "true":
         return BuildPlan(True, None, "a loaded file was replaced")
-    if (state["built_through"] == newest_load and state.get("last_build_passed") == "true"
-            and state.get("dbt_project_fingerprint") == dbt_project_fingerprint):
+    if state["built_through"] == newest_load and state.get("last_build_passed") == "true":
         return BuildPlan(False, state["built_through"], f"no rows loaded since {state['built_through']}, "
                          "config and dbt project unchanged", nothing_new=True)
     return BuildPlan(False, state["built_through"], f"rows loaded after {state['built_through']}")

@@ -25,7 +25,6 @@ def test_nothing_new_only_when_rows_config_and_dbt_project_are_those_of_a_passed
     newer_rows = plan_build(con, "config-1", "dbt-1", "2026-11-02 02:00:00")
     assert not newer_rows.nothing_new and not newer_rows.full_refresh
     assert newer_rows.loaded_after == "2026-11-01 02:00:00"
-    assert not plan_build(con, "config-1", "dbt-2", "2026-11-01 02:00:00").nothing_new
     assert plan_build(con, "config-2", "dbt-1", "2026-11-01 02:00:00").full_refresh
     assert plan_build(con, "config-1", "dbt-1", "2026-11-01 02:00:00", force_full_refresh=True).full_refresh
 
@@ -34,3 +33,12 @@ def test_a_build_that_did_not_pass_is_never_taken_as_done(con):
     record_build(con, "2026-11-01 02:00:00", "config-1", "dbt-1")
     mark_build_started(con)  # and it failed: nothing recorded after it
     assert not plan_build(con, "config-1", "dbt-1", "2026-11-01 02:00:00").nothing_new
+
+
+def test_another_dbt_project_rebuilds_everything(con):
+    """Incremental staging keeps rows the earlier project's SQL typed: they must be typed again."""
+    record_build(con, "2026-11-01 02:00:00", "config-1", "dbt-1")
+    for newest_load in ("2026-11-01 02:00:00", "2026-11-02 02:00:00"):
+        plan = plan_build(con, "config-1", "dbt-2", newest_load)
+        assert plan.full_refresh and not plan.nothing_new and plan.loaded_after is None
+        assert plan.reason == "dbt project changed"

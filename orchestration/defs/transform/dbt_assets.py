@@ -1,10 +1,11 @@
 """Transform: every dbt model as a Dagster asset and every dbt test as an asset check.
 
-A nightly run is incremental: only the days touched by rows loaded since the last successful build
-are rebuilt. A full refresh happens on the first build, after a config change, after a loaded file was
-replaced, or when asked for (`membrana run --full-refresh`). When nothing was loaded since the last
-successful build and neither the config nor the dbt project changed, dbt does not run at all: no model
-reads the run date, so every model and test result would be the same (the checks that depend on the
+A nightly run is incremental: staging types only the raw rows it has not typed yet and recomputes only
+the records with new versions, and only the days these touch are rebuilt. A full refresh happens on the
+first build, after a change to the config or to the dbt project, after a loaded file was replaced, or
+when asked for (`membrana run --full-refresh`). When nothing was loaded since the last successful build
+and neither the config nor the dbt project changed, dbt does not run at all: no model reads the run
+date, so every model and test result would be the same (the checks that depend on the
 run date are Dagster asset checks and run every night)."""
 
 import json

@@ -1,14 +1,16 @@
 {# One row per deal: the latest usable version, amount still in its own currency (empty = base),
    the client key hashed. Conversion to the base currency is in int_deals_converted_to_base. #}
+{# Incremental on DuckDB: a night recomputes only the keys with new versions and replaces them by key
+   (latest_usable_version). A table on Spark, whose plain Parquet tables cannot merge. #}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    unique_key='deal_id',
+    incremental_strategy='delete+insert',
+) }}
 with
 
-usable_versions as (
-    select * from {{ ref('base_crm__deals') }}
-    where rejection_reason is null
-),
-
 latest as (
-    {{ latest_version('usable_versions', ['deal_id']) }}
+    {{ latest_usable_version(ref('base_crm__deals'), 'deal_id') }}
 ),
 
 {# the client key's digits once: normalize_client_key reads them four times #}

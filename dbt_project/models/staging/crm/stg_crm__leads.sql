@@ -1,24 +1,16 @@
 {# One row per lead: the latest usable version, the channel of its own source/medium/campaign
    (used when no contact links to it), the client key hashed. #}
+{# Incremental on DuckDB: a night recomputes only the keys with new versions and replaces them by key
+   (latest_usable_version). A table on Spark, whose plain Parquet tables cannot merge. #}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    unique_key='lead_id',
+    incremental_strategy='delete+insert',
+) }}
 with
 
-usable_versions as (
-    select * from {{ ref('base_crm__leads') }}
-    where rejection_reason is null
-),
-
-latest as (
-    {{ latest_version('usable_versions', ['lead_id']) }}
-),
-
-channelled as (
-    {{ with_channel('latest', source('raw', 'leads')) }}
-),
-
-{# the client key's digits once: normalize_client_key reads them four times #}
-with_key_digits as (
-    select channelled.*, {{ client_key_digits('client_key') }} as client_key_digits
-    from channelled
+latest_channelled as (
+    {{ latest_channelled_version(ref('base_crm__leads'), 'lead_id', source('raw', 'leads')) }}
 ),
 
 final as (
@@ -42,7 +34,7 @@ final as (
         source_file,
         source_line,
         loaded_at
-    from with_key_digits
+    from latest_channelled
 )
 
 select * from final

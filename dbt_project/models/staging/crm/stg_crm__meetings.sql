@@ -1,13 +1,15 @@
 {# One row per meeting: the latest usable version. #}
+{# Incremental on DuckDB: a night recomputes only the keys with new versions and replaces them by key
+   (latest_usable_version). A table on Spark, whose plain Parquet tables cannot merge. #}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    unique_key='meeting_id',
+    incremental_strategy='delete+insert',
+) }}
 with
 
-usable_versions as (
-    select * from {{ ref('base_crm__meetings') }}
-    where rejection_reason is null
-),
-
 latest as (
-    {{ latest_version('usable_versions', ['meeting_id']) }}
+    {{ latest_usable_version(ref('base_crm__meetings'), 'meeting_id') }}
 ),
 
 final as (

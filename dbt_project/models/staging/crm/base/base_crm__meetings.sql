@@ -1,6 +1,11 @@
 {# Every raw meeting row, typed, with the first rule it breaks (NULL when usable). #}
-{# A table: staging, quarantine, file reconciliation and the nightly rebuild plan all read every version. #}
-{{ config(materialized='table') }}
+{# A table: staging, quarantine, file reconciliation and the nightly rebuild plan all read every version.
+   Incremental on DuckDB: a raw row is typed and checked once, when its file is loaded (raw_rows_to_append).
+   A table on Spark, whose builds (plain `dbt build`, no watermark) start from scratch. #}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    incremental_strategy='append',
+) }}
 {# the typed columns the table keeps (the raw_<column> text only serves raw_record) #}
 {% set typed_columns = [
     'meeting_id', 'lead_id', 'manager_id', 'meeting_status', 'booked_at', 'scheduled_at',
@@ -10,7 +15,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'meetings') }}
+    {{ raw_rows_to_append(source('raw', 'meetings')) }}
 ),
 
 typed as (
