@@ -27,8 +27,6 @@ def run_nightly_job(full_refresh: bool = False, listener=None) -> RunOutcome:
     """`listener`, when given, is called with every event of the run as it happens (progress display)."""
     from orchestration.definitions import defs
 
-    preload_expectations()
-
     job = defs.resolve_job_def("nightly_job")
     instance = dg.DagsterInstance.ephemeral()
     run_id = str(uuid.uuid4())
@@ -64,9 +62,9 @@ def run_nightly_job(full_refresh: bool = False, listener=None) -> RunOutcome:
 
 
 def preload_expectations() -> None:
-    """Imports Great Expectations (seconds of CPU) in a background thread while the run loads the files and
-    dbt builds in its own process: the checks that need it come after that. Started after the definitions
-    are imported (Dagster, dagster-dbt and dbt: the main thread's own heavy imports are done by then)."""
+    """Imports Great Expectations (seconds of CPU) in a background thread while dbt builds in its own
+    process: the checks that need it come after that. Only a run that builds: on a night with nothing new
+    the suites' last results are replayed (orchestration/lib/quality/replay.py) and GE is not needed."""
     threading.Thread(target=importlib.import_module, args=("orchestration.defs.quality.suites",),
                      name="import-great-expectations", daemon=True).start()
 

@@ -1,8 +1,8 @@
 """A night with nothing new: no file loaded since the last successful build, config and dbt project
 unchanged. dbt does not run (no model reads the run date, so it would rebuild the same tables and its
-tests would give the same results); the marts stay what they were, every check is reported with the
-same outcome, and the checks that read the run date run against this night's date. One new file and
-dbt runs again."""
+tests would give the same results), nor do the expectation suites (they would read the same marts);
+the marts stay what they were, every check is reported with the same outcome, and the checks that read
+the run date run against this night's date. One new file and dbt and the suites run again."""
 
 import json
 import os
@@ -39,8 +39,15 @@ def built(built_demo_to_change):
     return data_dir
 
 
+def expectation_results(data_dir: Path) -> dict:
+    """Each mart's stored expectation result: its file's modification time and content."""
+    return {path.name: (os.stat(path).st_mtime_ns, path.read_bytes())
+            for path in sorted((data_dir / "logs" / "expectations").glob("*.json"))}
+
+
 def test_nothing_new_runs_no_dbt_and_reports_every_check_as_before(built):
     first, dbt_before, marts_before = report(built), dbt_results(built), all_marts(built)
+    validated_before = expectation_results(built)
     result = run_membrana("run", data_dir=built)
     assert result.returncode == 0, result.stderr
     second = report(built)
@@ -51,6 +58,10 @@ def test_nothing_new_runs_no_dbt_and_reports_every_check_as_before(built):
     assert outcomes(second) == outcomes(first)
     dbt_tests = [r for r in second["check_results"] if r["kind"] == "dbt_test"]
     assert dbt_tests and all("in the last build, not re-run" in r["summary"] for r in dbt_tests)
+    # The same decision covers the expectation suites: their last results, the suites not run again.
+    suites = [r for r in second["check_results"] if r["kind"] == "expectations"]
+    assert len(suites) == len(PUBLIC_MARTS) and all("not re-run: no rows loaded since" in r["summary"] for r in suites)
+    assert len(validated_before) == len(PUBLIC_MARTS) and expectation_results(built) == validated_before
     assert all_marts(built) == marts_before
 
 
@@ -76,4 +87,6 @@ def test_one_new_file_runs_dbt_again(built):
     assert result.returncode == 0, result.stderr
     assert dbt_results(built) != dbt_before
     assert report(built)["dbt_build"]["rebuilt"]
+    suites = [r for r in report(built)["check_results"] if r["kind"] == "expectations"]
+    assert suites and not any("not re-run" in r["summary"] for r in suites)
     assert sum(row["incoming_contacts"] for row in published_rows(built, "funnel_daily")) == contacts_before + 1

@@ -14,6 +14,7 @@ from orchestration.lib.quality.gates import (
     membrane_drift,
     source_freshness,
 )
+from orchestration.lib.quality.replay import store_result, stored_result
 from orchestration.lib.quality.settings import freshness_limits, max_orphan_shares, run_date
 
 
@@ -33,29 +34,53 @@ def expectations_check(mart_name: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=mart(mart_name), name=f"{mart_name}_meets_its_expectations", blocking=True,
         description=f"Great Expectations suite `{mart_name}` (orchestration/defs/quality/suites.py): a failed "
-        "critical expectation blocks the publish, a failed warning is reported.",
+        "critical expectation blocks the publish, a failed warning is reported. On a night with nothing new "
+        "(dbt did not rebuild the mart) the last result is replayed.",
     )
-    def meets_its_expectations() -> dg.AssetCheckResult:
-        # Great Expectations takes seconds to import: only here, when a suite runs (and a nightly run
-        # imports it in the background while dbt builds, see lib/nightly.py).
-        from orchestration.defs.quality.suites import suite_for
-        from orchestration.lib.quality.expectations import validate_table
-
+    def meets_its_expectations(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        not_rebuilt_because = not_rebuilt_in_this_run(context, mart(mart_name))
         # Under membrana's DuckDB memory limit: the sort that splits a large mart into chunks spills beyond it.
         with connect_warehouse(paths.warehouse_path()) as con:
-            result = validate_table(con, f"marts.{mart_name}", suite_for(mart_name))
-        failed = [f"{failure.expectation} [{failure.severity}]"
-                  + (f": {failure.unexpected} rows" if failure.unexpected else "") for failure in result.failed]
-        blocking = bool(result.blocking_failures)
-        summary = (f"{len(result.failed)} of {result.evaluated} expectations failed: " + "; ".join(failed)
-                   if failed else f"all {result.evaluated} expectations met")
-        return check_result(GateOutcome(
-            not failed, "error" if blocking else "warn", summary,
-            {"suite": result.suite, "evaluated": result.evaluated, "failed": failed, "rows": result.rows,
-             "chunks": result.chunks},
-        ))
+            last = stored_result(con, mart_name) if not_rebuilt_because else None
+            if last:
+                return check_result(GateOutcome(
+                    last.passed, last.severity, f"{last.summary} (last validation, not re-run: {not_rebuilt_because})",
+                    {**last.metadata, "rebuilt": False},
+                ))
+            outcome = validate(con, mart_name)
+            store_result(con, mart_name, outcome)
+        return check_result(outcome)
 
     return meets_its_expectations
+
+
+def not_rebuilt_in_this_run(context: dg.AssetCheckExecutionContext, key: dg.AssetKey) -> str | None:
+    """Why dbt left the mart as it was, when this run decided so (a night with nothing new)."""
+    event = context.instance.get_latest_materialization_event(key)
+    if event is None or event.run_id != context.run.run_id:
+        return None
+    metadata = event.asset_materialization.metadata
+    if "rebuilt" not in metadata or metadata["rebuilt"].value:
+        return None
+    return str(metadata["why"].value)
+
+
+def validate(con, mart_name: str) -> GateOutcome:
+    # Great Expectations takes seconds to import: only here, when a suite runs (a run that builds imports
+    # it in the background while dbt builds, see defs/transform/dbt_assets.py).
+    from orchestration.defs.quality.suites import suite_for
+    from orchestration.lib.quality.expectations import validate_table
+
+    result = validate_table(con, f"marts.{mart_name}", suite_for(mart_name))
+    failed = [f"{failure.expectation} [{failure.severity}]"
+              + (f": {failure.unexpected} rows" if failure.unexpected else "") for failure in result.failed]
+    summary = (f"{len(result.failed)} of {result.evaluated} expectations failed: " + "; ".join(failed)
+               if failed else f"all {result.evaluated} expectations met")
+    return GateOutcome(
+        not failed, "error" if result.blocking_failures else "warn", summary,
+        {"suite": result.suite, "evaluated": result.evaluated, "failed": failed, "rows": result.rows,
+         "chunks": result.chunks},
+    )
 
 
 @dg.asset_check(

@@ -21,6 +21,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration.lib import paths
 from orchestration.lib.build_state import BuildPlan, mark_build_started, newest_load, plan_build, record_build
 from orchestration.lib.landing import config_fingerprint
+from orchestration.lib.nightly import preload_expectations
 from orchestration.lib.reconciliation import reconcile_files
 from orchestration.project import dbt_project_fingerprint, membrana_dbt_project
 
@@ -57,6 +58,7 @@ def membrana_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
         yield from results_of_the_last_build(context, plan)
     else:
         context.log.info(f"dbt build: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason})")
+        preload_expectations()  # the expectation suites will validate the rebuilt marts
         checks = []
         for event in run_dbt_build(context, dbt, plan):
             if isinstance(event, dg.AssetCheckResult):

@@ -1,0 +1,61 @@
+"""The last result of each mart's expectation suite, kept so that a night with nothing new replays it
+instead of validating again: dbt did not rebuild the mart (see defs/transform/dbt_assets.py: no row
+loaded, config and dbt project unchanged), so the suite would read the same rows and give the same
+result, and the night saves Great Expectations' import (2–3 s) and the validation itself.
+
+One JSON file per mart under DATA_DIR/logs/expectations/, with the build whose tables it judged (its
+audit.build_state: a result from before the last build is not replayed, should a run have stopped
+between dbt and the checks) and a fingerprint of the code that judged it (the suites, the validation
+module, the GE version: a changed suite is validated again). Nothing here imports Great Expectations."""
+
+import hashlib
+import json
+from importlib.metadata import version
+from pathlib import Path
+
+from orchestration.lib import paths
+from orchestration.lib.build_state import read_state
+from orchestration.lib.quality.gates import GateOutcome
+
+BUILD_IDENTITY = ("built_through", "config_fingerprint", "dbt_project_fingerprint")
+
+QUALITY_CODE = [
+    paths.PROJECT_ROOT / "orchestration" / "defs" / "quality" / "suites.py",
+    Path(__file__).with_name("expectations.py"),
+]
+
+
+def results_dir() -> Path:
+    return paths.data_dir() / "logs" / "expectations"
+
+
+def suites_fingerprint() -> str:
+    digest = hashlib.sha256(version("great_expectations").encode())
+    for path in QUALITY_CODE:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_identity(con) -> dict[str, str | None]:
+    """The last successful build, which made the tables the marts have now."""
+    state = read_state(con)
+    return {key: state.get(key) for key in BUILD_IDENTITY}
+
+
+def store_result(con, mart: str, outcome: GateOutcome) -> None:
+    results_dir().mkdir(parents=True, exist_ok=True)
+    (results_dir() / f"{mart}.json").write_text(json.dumps({
+        "build": build_identity(con), "suites_fingerprint": suites_fingerprint(), "passed": outcome.passed, "severity": outcome.severity,
+        "summary": outcome.summary, "metadata": outcome.metadata,
+    }, indent=1) + "\n")
+
+
+def stored_result(con, mart: str) -> GateOutcome | None:
+    """The mart's last result, if the same suites judged the tables of the current build."""
+    try:
+        stored = json.loads((results_dir() / f"{mart}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if stored.get("build") != build_identity(con) or stored.get("suites_fingerprint") != suites_fingerprint():
+        return None
+    return GateOutcome(stored["passed"], stored["severity"], stored["summary"], stored["metadata"])

@@ -1,0 +1,49 @@
+"""A mart's last expectation result is replayed only for the tables it judged, by the suites that judged
+it: a new build, or a changed suite, and the suite must run again."""
+
+import duckdb
+import pytest
+
+from orchestration.lib.build_state import record_build
+from orchestration.lib.landing import ensure_schemas
+from orchestration.lib.quality import replay
+from orchestration.lib.quality.gates import GateOutcome
+
+WARNED = GateOutcome(False, "warn", "1 of 49 expectations failed: closing_rate [warning]: 9 rows",
+                     {"suite": "kpi_monthly", "evaluated": 49, "rows": 96, "chunks": 1})
+
+
+@pytest.fixture
+def warehouse(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEMBRANA_DATA_DIR", str(tmp_path))
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ensure_schemas(con)
+        record_build(con, "2026-11-01 02:00:00", "config-1", "dbt-1")
+        yield con
+
+
+def test_the_last_result_comes_back_as_it_was_for_the_same_build(warehouse):
+    replay.store_result(warehouse, "kpi_monthly", WARNED)
+    assert replay.stored_result(warehouse, "kpi_monthly") == WARNED
+    assert replay.stored_result(warehouse, "funnel_daily") is None  # never validated
+
+
+@pytest.mark.parametrize("next_build", [
+    ("2026-11-02 02:00:00", "config-1", "dbt-1"),  # rows loaded since
+    ("2026-11-01 02:00:00", "config-2", "dbt-1"),
+    ("2026-11-01 02:00:00", "config-1", "dbt-2"),
+])
+def test_a_result_from_before_the_last_build_is_not_replayed(warehouse, next_build):
+    replay.store_result(warehouse, "kpi_monthly", WARNED)
+    record_build(warehouse, *next_build)
+    assert replay.stored_result(warehouse, "kpi_monthly") is None
+
+
+def test_a_changed_suite_is_validated_again(warehouse, tmp_path, monkeypatch):
+    suites = tmp_path / "suites.py"
+    suites.write_text("RULES = ['not null']\n")
+    monkeypatch.setattr(replay, "QUALITY_CODE", [suites])
+    replay.store_result(warehouse, "kpi_monthly", WARNED)
+    assert replay.stored_result(warehouse, "kpi_monthly") == WARNED
+    suites.write_text("RULES = ['not null', 'unique']\n")
+    assert replay.stored_result(warehouse, "kpi_monthly") is None
