@@ -21,3 +21,12 @@
         1 = 1
     {%- endif -%}
 {%- endmacro %}
+
+{# The months a nightly run rebuilds in the monthly marts built from lead-level rows: the months of
+   the days funnel_daily rebuilds (int_funnel_days_to_rebuild), which hold every day, old and new,
+   of each rebuilt lead's creation. A model using it declares
+   `-- depends_on: ref('int_funnel_days_to_rebuild')`. #}
+{% macro months_to_rebuild() -%}
+    select distinct cast({{ dbt.date_trunc('month', 'date_day') }} as date)
+    from {{ ref('int_funnel_days_to_rebuild') }}
+{%- endmacro %}

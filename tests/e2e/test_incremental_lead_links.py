@@ -5,11 +5,13 @@ lead that a too narrow rebuild would leave stale. Contacts without a lead id lin
 
 - l4: a call arriving late links to it by client key (it stops being a contactless lead);
 - l1: its deal is won a month later;
-- l2: a contact recorded on it, earlier than its first one, changes its channel;
+- l2: a contact recorded on it, earlier than its first one, changes its channel, and its client key
+  makes l2 that client's (l2 was a client of its own, which must vanish);
 - l3 / l5: a call's client key is corrected, so the call moves from l3 to l5 (l3 is only reached
   through the call's old key);
 - l6: its own client key is corrected, so the call linked by the old key is left unlinked."""
 
+import hashlib
 from decimal import Decimal
 
 import duckdb
@@ -46,7 +48,7 @@ FIRST_NIGHT = {
 SECOND_NIGHT = {
     "landing/contacts/contacts_2026-10-31.csv": CONTACTS
     + "c6,2026-09-08 12:00:00,call,vk,cpc,,79000000004,,2026-10-01 09:00:00\n"
-    + "c7,2026-09-04 08:00:00,form,outdoor,,,,l2,2026-10-01 09:00:00\n"
+    + "c7,2026-09-04 08:00:00,form,outdoor,,,79000000008,l2,2026-10-01 09:00:00\n"
     + "c5,2026-09-08 09:00:00,call,tv,,,79000000005,,2026-10-02 09:00:00\n",
     "landing/leads/leads_2026-10-31.csv": LEADS
     + "l6,2026-09-10 10:00:00,79000000007,radio,,,new,op1,m1,2026-10-02 10:00:00\n",
@@ -96,6 +98,14 @@ def lead_summary(data_dir) -> dict:
     }
 
 
+def client_touches(data_dir) -> dict:
+    return dict(warehouse_rows(data_dir, "select client_id, touches from marts.clients"))
+
+
+def hashed_client_key(normalised: str) -> str:
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
 def comparable(rows: list[tuple]) -> list[tuple]:
     """Rows in a fixed order, floats to 9 decimals: a sum of doubles may differ in its last bits between
     two builds that add the same values in another order."""
@@ -111,7 +121,7 @@ def nightly_and_full(tmp_path_factory):
     write(nightly, FIRST_NIGHT)
     first = run_membrana("run", data_dir=nightly)
     assert first.returncode == 0, first.stderr
-    after_first_night = lead_summary(nightly)
+    after_first_night = {"leads": lead_summary(nightly), "clients": client_touches(nightly)}
     write(nightly, SECOND_NIGHT)
     second = run_membrana("run", data_dir=nightly)
     assert second.returncode == 0, second.stderr
@@ -124,7 +134,8 @@ def nightly_and_full(tmp_path_factory):
 
 def test_the_first_night_links_what_it_knows(nightly_and_full):
     after_first_night, _, _ = nightly_and_full
-    assert after_first_night == LEADS_AFTER_FIRST_NIGHT
+    assert after_first_night["leads"] == LEADS_AFTER_FIRST_NIGHT
+    assert after_first_night["clients"]["lead:l2"] == 1, "c3, recorded on l2, and l2 carry no client key"
 
 
 def test_the_second_night_moves_each_lead_as_worked_out_by_hand(nightly_and_full):
@@ -142,6 +153,13 @@ def test_the_second_night_credits_the_moved_lead_s_deal_to_its_new_channel(night
     assert [(channel, won, Decimal(str(revenue))) for channel, won, revenue in september] == [
         ("tv", 1, Decimal(30000))
     ], "l5's deal follows l5 from aggregators to tv"
+
+
+def test_the_second_night_gives_l2_the_client_of_its_new_contact_s_key(nightly_and_full):
+    _, nightly, _ = nightly_and_full
+    clients = client_touches(nightly)
+    assert "lead:l2" not in clients
+    assert clients[hashed_client_key("+79000000008")] == 2, "c3 and c7, both recorded on l2"
 
 
 @pytest.mark.parametrize("model", LEAD_LEVEL_MODELS)

@@ -6,12 +6,19 @@
    the leads and contacts of the old key. #}
 with
 
+{# without linking rules nothing is hashed: on a big night the versions are many #}
+linking_rules as (
+    select 1 as has_rules from {{ ref('stg_config__contact_linking') }} limit 1
+),
+
 new_contact_ids as (
-    select distinct contact_id from {{ ref('base_crm__contacts') }} where loaded_at > {{ loaded_after() }}
+    select distinct contact_id from {{ ref('base_crm__contacts') }}
+    where loaded_at > {{ loaded_after() }} and exists (select 1 from linking_rules)
 ),
 
 new_lead_ids as (
-    select distinct lead_id from {{ ref('base_crm__leads') }} where loaded_at > {{ loaded_after() }}
+    select distinct lead_id from {{ ref('base_crm__leads') }}
+    where loaded_at > {{ loaded_after() }} and exists (select 1 from linking_rules)
 ),
 
 client_keys as (
@@ -30,7 +37,6 @@ hashed as (
 
 select client_key_hash from hashed
 where client_key_hash is not null
-    and exists (select 1 from {{ ref('stg_config__contact_linking') }})
 {%- if not env_var('MEMBRANA_LOADED_AFTER', '') %}
     and 1 = 0
 {%- endif %}
