@@ -5,9 +5,12 @@ Also a script: `python tests/e2e/headless_chromium.py PAGE.html OUT.png` keeps a
 """
 
 import base64
+import contextlib
 import itertools
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -82,10 +85,12 @@ def problems(events: list[dict]) -> list[str]:
 def open_page(page: Path, measure_js: str = "null") -> PageReport:
     """Loads `page`, evaluates `measure_js` in it (its JSON-able value is returned) and takes a full-page
     screenshot."""
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes can still be writing to the profile when the browser has exited (seen on a
+    # loaded machine): they are stopped with it, and what they leave in the temporary profile is no error.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         browser = subprocess.Popen(
             [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
         )
         try:
             endpoint = None
@@ -98,7 +103,8 @@ def open_page(page: Path, measure_js: str = "null") -> PageReport:
             with connect(endpoint, max_size=None, open_timeout=30) as websocket:
                 return inspect(DevTools(websocket), page, measure_js)
         finally:
-            browser.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(browser.pid, signal.SIGTERM)  # the browser and every helper it started
             browser.wait(timeout=30)
 
 
