@@ -6,22 +6,28 @@ DATA_DIR ?= data/demo
 
 .PHONY: run test parity lint demo dev clean browser screenshot bench
 
+# --no-compile: pip would byte-compile every module of every package (Dagster, Great Expectations, pyspark),
+# most of them never imported; Python compiles what a run imports, on first use.
+PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check --no-compile -c requirements.lock
+
 $(BIN)/membrana: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(PIP_INSTALL) -e '.[dev]'
 	touch $@
 
 # Spark and its dbt adapter (the `spark` optional group, ~630 MB): only for the Spark targets and the
-# parity test, so `make run` never pays for them.
-$(VENV)/.spark-installed: $(BIN)/membrana
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,spark]'
-	touch $@
+# parity test, so `make run` never pays for them. Installed with everything else in one pip run, so a
+# fresh clone's `make test` resolves and installs once.
+$(VENV)/.spark-installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) -e '.[dev,spark]'
+	touch $(BIN)/membrana $@
 
 run: $(BIN)/membrana
 	@test -d $(DATA_DIR)/landing || $(BIN)/membrana demo --out $(DATA_DIR)
 	MEMBRANA_DATA_DIR=$(DATA_DIR) $(BIN)/membrana run
 
-test: $(BIN)/membrana $(VENV)/.spark-installed browser
+test: $(VENV)/.spark-installed browser
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/pytest
 
