@@ -118,3 +118,33 @@ def test_a_full_refresh_rebuilds_staging_from_the_raw_rows(nights):
     assert rebuilt["k1 typed"] == [("edited in raw",)]
     assert rebuilt["typed rows"] == rebuilt["raw rows"]
     assert rebuilt["staged"] == {"k1": "edited in raw", "k2": "autumn", "k3": "winter", "k4": "winter", "k5": "winter"}
+
+
+def test_a_build_of_some_models_leaves_the_watermark_for_the_next_whole_build(tmp_path, monkeypatch):
+    """A subset picked in the Dagster UI (load contacts, type them into base_crm__contacts) must not move
+    the watermark: stg_crm__contacts, which it skipped, would then never stage the night's contacts."""
+    import dagster as dg
+
+    data_dir = tmp_path / "company"
+    write(data_dir, FIRST_NIGHT)
+    run_night(data_dir)
+    with warehouse(data_dir) as con:
+        built_through = con.execute(
+            "select state_value from audit.build_state where state_key = 'built_through'").fetchone()
+    write(data_dir, SECOND_NIGHT)
+
+    monkeypatch.setenv("MEMBRANA_DATA_DIR", str(data_dir))
+    from orchestration.definitions import defs
+    subset = defs.resolve_job_def("nightly_job").get_subset(
+        asset_selection={dg.AssetKey(["raw", "contacts"]), dg.AssetKey(["staging", "base_crm__contacts"])})
+    assert subset.execute_in_process(raise_on_error=False).success
+    with warehouse(data_dir) as con:
+        state = dict(con.execute("select state_key, state_value from audit.build_state").fetchall())
+        typed = {row[0] for row in con.execute("select contact_id from staging.base_crm__contacts").fetchall()}
+    assert "k4" in typed  # the subset did load and type the new file
+    assert (state["built_through"],) == built_through
+    assert state["last_build_passed"] == "false"  # nothing is published from a half-built warehouse
+
+    run_night(data_dir)
+    staged = staging_snapshot(data_dir)["staged"]
+    assert staged["k3"] == "winter" and "k4" in staged
