@@ -37,11 +37,6 @@ def published_dir() -> Path:
     return data_dir() / "published"
 
 
-def last_build_checks_path() -> Path:
-    """The dbt test results of the last successful build (see defs/transform/dbt_assets.py)."""
-    return data_dir() / "logs" / "last_build_checks.json"
-
-
 def dbt_target_dir() -> Path:
     """dbt's target folder for this data folder's runs: run_results.json, compiled SQL, partial parse."""
     return data_dir() / "logs" / "dbt"

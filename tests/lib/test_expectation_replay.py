@@ -1,5 +1,5 @@
-"""A mart's last expectation result is replayed only for the tables it judged, by the suites that judged
-it: a new build, or a changed suite, and the suite must run again."""
+"""A mart's last expectation result, and the dbt tests' last results, are replayed only for the tables
+they judged, by the suites that judged them: a new build, or a changed suite, and they must run again."""
 
 import duckdb
 import pytest
@@ -47,3 +47,25 @@ def test_a_changed_suite_is_validated_again(warehouse, tmp_path, monkeypatch):
     assert replay.stored_result(warehouse, "kpi_monthly") == WARNED
     suites.write_text("RULES = ['not null', 'unique']\n")
     assert replay.stored_result(warehouse, "kpi_monthly") is None
+
+
+DBT_TESTS = [{"asset_key": ["funnel_daily"], "check_name": "not_null_funnel_daily_date", "passed": True,
+              "severity": "ERROR", "failed_row_count": None}]
+
+
+def test_dbt_test_results_come_back_for_the_build_they_were_stored_with(warehouse):
+    replay.store_dbt_test_results(
+        {"built_through": "2026-11-01 02:00:00", "config_fingerprint": "config-1", "dbt_project_fingerprint": "dbt-1"},
+        DBT_TESTS,
+    )
+    assert replay.stored_dbt_test_results(warehouse) == DBT_TESTS
+
+
+@pytest.mark.parametrize("stored_build", [
+    ("2026-10-31 02:00:00", "config-1", "dbt-1"),  # an earlier build's tests: the last one stopped before storing
+    ("2026-11-01 02:00:00", "config-0", "dbt-1"),
+    ("2026-11-01 02:00:00", "config-1", "dbt-0"),
+])
+def test_dbt_test_results_of_another_build_are_not_replayed(warehouse, stored_build):
+    replay.store_dbt_test_results(dict(zip(replay.BUILD_IDENTITY, stored_build)), DBT_TESTS)
+    assert replay.stored_dbt_test_results(warehouse) == []

@@ -8,7 +8,6 @@ and neither the config nor the dbt project changed, dbt does not run at all: no 
 date, so every model and test result would be the same (the checks that depend on the
 run date are Dagster asset checks and run every night)."""
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from graphlib import TopologicalSorter
@@ -22,6 +21,7 @@ from orchestration.lib import paths
 from orchestration.lib.build_state import BuildPlan, mark_build_started, newest_load, plan_build, record_build
 from orchestration.lib.landing import config_fingerprint
 from orchestration.lib.nightly import preload_expectations
+from orchestration.lib.quality.replay import BUILD_IDENTITY, store_dbt_test_results, stored_dbt_test_results
 from orchestration.lib.reconciliation import reconcile_files
 from orchestration.project import dbt_project_fingerprint, membrana_dbt_project
 
@@ -65,7 +65,7 @@ def membrana_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
                 checks.append(check_as_json(event))
             yield event
         if builds_every_model(context):
-            paths.last_build_checks_path().write_text(json.dumps(checks, indent=1) + "\n")
+            store_dbt_test_results(dict(zip(BUILD_IDENTITY, (built_through, fingerprint, project_fingerprint))), checks)
     if not builds_every_model(context):
         # Some models only (picked in the Dagster UI): the ones it skipped have not seen the rows loaded
         # since the watermark, so it stays, and nothing is published until a whole build passes.
@@ -110,10 +110,8 @@ def results_of_the_last_build(context: dg.AssetExecutionContext, plan: BuildPlan
     in_dependency_order = TopologicalSorter({key: deps.get(key, set()) & selected_keys for key in selected_keys})
     for key in in_dependency_order.static_order():  # Dagster wants a multi-asset's outputs in that order
         yield dg.MaterializeResult(asset_key=key, metadata={"rebuilt": False, "why": plan.reason})
-    try:
-        stored = json.loads(paths.last_build_checks_path().read_text())
-    except (OSError, ValueError):
-        stored = []
+    with duckdb.connect(str(paths.warehouse_path())) as con:
+        stored = stored_dbt_test_results(con)
     selected = context.selected_asset_check_keys
     for check in stored:
         key = dg.AssetCheckKey(dg.AssetKey(check["asset_key"]), check["check_name"])

@@ -1,12 +1,14 @@
-"""The last result of each mart's expectation suite, kept so that a night with nothing new replays it
-instead of validating again: dbt did not rebuild the mart (see defs/transform/dbt_assets.py: no row
-loaded, config and dbt project unchanged), so the suite would read the same rows and give the same
-result, and the night saves Great Expectations' import (2–3 s) and the validation itself.
+"""The last result of each check, kept so that a night with nothing new replays it instead of checking
+again: dbt did not rebuild the marts (see defs/transform/dbt_assets.py: no row loaded, config and dbt
+project unchanged), so the checks would read the same rows and give the same results. The night saves
+dbt's tests, Great Expectations' import (2–3 s) and the validations.
 
-One JSON file per mart under DATA_DIR/logs/expectations/, with the build whose tables it judged (its
-audit.build_state: a result from before the last build is not replayed, should a run have stopped
-between dbt and the checks) and a fingerprint of the code that judged it (the suites, the validation
-module, the GE version: a changed suite is validated again). Nothing here imports Great Expectations."""
+Under DATA_DIR/logs/check_results/: one JSON file per mart's expectation suite and one with the dbt tests,
+each with the build whose tables it judged (its audit.build_state: a result from before the last build is
+not replayed, should a run have stopped between dbt and the checks). A suite's result also keeps a
+fingerprint of the code that judged it (the suites, the validation module, the GE version: a changed
+suite is validated again); dbt's tests are part of the dbt project, whose change is a new build.
+Nothing here imports Great Expectations."""
 
 import hashlib
 import json
@@ -26,7 +28,7 @@ QUALITY_CODE = [
 
 
 def results_dir() -> Path:
-    return paths.data_dir() / "logs" / "expectations"
+    return paths.data_dir() / "logs" / "check_results"
 
 
 def suites_fingerprint() -> str:
@@ -40,6 +42,22 @@ def build_identity(con) -> dict[str, str | None]:
     """The last successful build, which made the tables the marts have now."""
     state = read_state(con)
     return {key: state.get(key) for key in BUILD_IDENTITY}
+
+
+def store_dbt_test_results(build: dict[str, str], results: list[dict]) -> None:
+    """The dbt tests' results of a whole build, stored before it is recorded (`build`: the values it will
+    record under BUILD_IDENTITY)."""
+    results_dir().mkdir(parents=True, exist_ok=True)
+    (results_dir() / "dbt_tests.json").write_text(json.dumps({"build": build, "results": results}, indent=1) + "\n")
+
+
+def stored_dbt_test_results(con) -> list[dict]:
+    """The dbt tests' results of the current build; none if they judged another build's tables."""
+    try:
+        stored = json.loads((results_dir() / "dbt_tests.json").read_text())
+    except (OSError, ValueError):
+        return []
+    return stored.get("results", []) if stored.get("build") == build_identity(con) else []
 
 
 def store_result(con, mart: str, outcome: GateOutcome) -> None:
