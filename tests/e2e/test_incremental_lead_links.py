@@ -14,9 +14,8 @@ lead that a too narrow rebuild would leave stale. Contacts without a lead id lin
 import hashlib
 from decimal import Decimal
 
-import duckdb
 import pytest
-from conftest import run_membrana
+from conftest import assert_same_tables, built_night_by_night_and_in_one, warehouse_rows
 
 CONTACTS = "contact_id,received_at,contact_type,source,medium,campaign,client_key,lead_id,updated_at\n"
 LEADS = "lead_id,created_at,client_key,source,medium,campaign,status,operator_id,manager_id,updated_at\n"
@@ -76,18 +75,6 @@ LEAD_LEVEL_MODELS = (
 )
 
 
-def write(data_dir, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = data_dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
-def warehouse_rows(data_dir, query: str) -> list[tuple]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute(query).fetchall()
-
-
 def lead_summary(data_dir) -> dict:
     return {
         lead_id: (channel, is_contactless, linked, won)
@@ -106,30 +93,13 @@ def hashed_client_key(normalised: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
-def comparable(rows: list[tuple]) -> list[tuple]:
-    """Rows in a fixed order, floats to 9 decimals: a sum of doubles may differ in its last bits between
-    two builds that add the same values in another order."""
-    return sorted(
-        (tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows),
-        key=lambda row: tuple((v is None, str(v)) for v in row),
-    )
-
-
 @pytest.fixture(scope="module")
 def nightly_and_full(tmp_path_factory):
-    nightly = tmp_path_factory.mktemp("nightly")
-    write(nightly, FIRST_NIGHT)
-    first = run_membrana("run", data_dir=nightly)
-    assert first.returncode == 0, first.stderr
-    after_first_night = {"leads": lead_summary(nightly), "clients": client_touches(nightly)}
-    write(nightly, SECOND_NIGHT)
-    second = run_membrana("run", data_dir=nightly)
-    assert second.returncode == 0, second.stderr
-    full = tmp_path_factory.mktemp("full")
-    write(full, FIRST_NIGHT | SECOND_NIGHT)
-    rebuilt = run_membrana("run", "--full-refresh", data_dir=full)
-    assert rebuilt.returncode == 0, rebuilt.stderr
-    return after_first_night, nightly, full
+    seen, nightly, full = built_night_by_night_and_in_one(
+        tmp_path_factory, [FIRST_NIGHT, SECOND_NIGHT],
+        after_each_night=lambda data_dir: {"leads": lead_summary(data_dir), "clients": client_touches(data_dir)},
+    )
+    return seen[0], nightly, full
 
 
 def test_the_first_night_links_what_it_knows(nightly_and_full):
@@ -165,16 +135,10 @@ def test_the_second_night_gives_l2_the_client_of_its_new_contact_s_key(nightly_a
 @pytest.mark.parametrize("model", LEAD_LEVEL_MODELS)
 def test_night_by_night_lead_level_models_equal_a_full_rebuild(nightly_and_full, model):
     _, nightly, full = nightly_and_full
-    query = f"select * from intermediate.{model}"
-    assert comparable(warehouse_rows(nightly, query)) == comparable(warehouse_rows(full, query))
+    assert_same_tables(nightly, full, "intermediate", [model])
 
 
 def test_night_by_night_marts_equal_a_full_rebuild(nightly_and_full):
     _, nightly, full = nightly_and_full
-    marts = [name for (name,) in warehouse_rows(
-        full, "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-    )]
-    assert "clients" in marts and "attribution" in marts and "stage_velocity" in marts
-    for mart in marts:
-        query = f"select * from marts.{mart}"
-        assert comparable(warehouse_rows(nightly, query)) == comparable(warehouse_rows(full, query)), mart
+    marts = assert_same_tables(nightly, full, "marts")
+    assert {"clients", "attribution", "stage_velocity"} <= set(marts)

@@ -7,7 +7,7 @@ that has nothing new. A build retried after one that failed appends nothing twic
 
 import duckdb
 import pytest
-from conftest import run_membrana
+from conftest import run_ok, write_files
 
 CONTACTS = "contact_id,received_at,contact_type,source,medium,campaign,client_key,lead_id,updated_at\n"
 FIRST_NIGHT = {
@@ -34,18 +34,6 @@ THIRD_NIGHT = {
 }
 
 
-def write(data_dir, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = data_dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
-def run_night(data_dir, *args) -> None:
-    result = run_membrana("run", *args, data_dir=data_dir)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
-
-
 def warehouse(data_dir, read_only=True) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=read_only)
 
@@ -69,16 +57,16 @@ def nights(tmp_path_factory) -> dict[str, dict]:
     """Night one; the warehouse edited where only a rebuild would look; night two; a third night after a
     build that failed; a full refresh. The staging snapshot after each of the last three."""
     data_dir = tmp_path_factory.mktemp("incremental_staging")
-    write(data_dir, FIRST_NIGHT)
-    run_night(data_dir)
+    write_files(data_dir, FIRST_NIGHT)
+    run_ok(data_dir)
     with warehouse(data_dir, read_only=False) as con:
         night_one_watermark = con.execute(
             "select state_value from audit.build_state where state_key = 'built_through'"
         ).fetchone()[0]
         con.execute("update raw.contacts set campaign = 'edited in raw' where contact_id = 'k1'")
         con.execute("update staging.base_crm__contacts set campaign = 'edited in base' where contact_id = 'k2'")
-    write(data_dir, SECOND_NIGHT)
-    run_night(data_dir)
+    write_files(data_dir, SECOND_NIGHT)
+    run_ok(data_dir)
     snapshots = {"second night": staging_snapshot(data_dir)}
     # What a build that failed after staging leaves: the watermark of the last passed build, so the
     # retry sees night two's rows as new again while base_crm__contacts holds them already.
@@ -86,10 +74,10 @@ def nights(tmp_path_factory) -> dict[str, dict]:
         con.execute("update audit.build_state set state_value = ? where state_key = 'built_through'",
                     [night_one_watermark])
         con.execute("update audit.build_state set state_value = 'false' where state_key = 'last_build_passed'")
-    write(data_dir, THIRD_NIGHT)
-    run_night(data_dir)
+    write_files(data_dir, THIRD_NIGHT)
+    run_ok(data_dir)
     snapshots["retried night"] = staging_snapshot(data_dir)
-    run_night(data_dir, "--full-refresh")
+    run_ok(data_dir, "--full-refresh")
     snapshots["full refresh"] = staging_snapshot(data_dir)
     return snapshots
 
@@ -126,12 +114,12 @@ def test_a_build_of_some_models_leaves_the_watermark_for_the_next_whole_build(tm
     import dagster as dg
 
     data_dir = tmp_path / "company"
-    write(data_dir, FIRST_NIGHT)
-    run_night(data_dir)
+    write_files(data_dir, FIRST_NIGHT)
+    run_ok(data_dir)
     with warehouse(data_dir) as con:
         built_through = con.execute(
             "select state_value from audit.build_state where state_key = 'built_through'").fetchone()
-    write(data_dir, SECOND_NIGHT)
+    write_files(data_dir, SECOND_NIGHT)
 
     monkeypatch.setenv("MEMBRANA_DATA_DIR", str(data_dir))
     from orchestration.definitions import defs
@@ -145,6 +133,6 @@ def test_a_build_of_some_models_leaves_the_watermark_for_the_next_whole_build(tm
     assert (state["built_through"],) == built_through
     assert state["last_build_passed"] == "false"  # nothing is published from a half-built warehouse
 
-    run_night(data_dir)
+    run_ok(data_dir)
     staged = staging_snapshot(data_dir)["staged"]
     assert staged["k3"] == "winter" and "k4" in staged
