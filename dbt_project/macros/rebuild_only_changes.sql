@@ -12,14 +12,44 @@
     {{ return(is_incremental() and env_var('MEMBRANA_LOADED_AFTER', '') != '') }}
 {%- endmacro %}
 
-{# A filter on `column` to the leads a nightly run rebuilds (int_leads_to_rebuild); no filter when the
-   model rebuilds every row. A model using it declares `-- depends_on: ref('int_leads_to_rebuild')`. #}
-{% macro in_leads_to_rebuild(column='lead_id') -%}
+{# The ids of one entity's records (contact, lead, meeting or deal) with a version loaded after the last
+   build, as `<entity>_id`: int_records_loaded_since_build, which scans the history for them once. #}
+{% macro records_loaded_since_build(entity) -%}
+    select record_id as {{ entity }}_id from {{ ref('int_records_loaded_since_build') }}
+    where entity = '{{ entity }}'
+{%- endmacro %}
+
+{# The pre-hook of a model that an incremental run rebuilds in part and appends to: empties the rows it
+   rebuilds (`key` in the query `rebuild_set`) first, since a row can vanish, which delete+insert by key
+   would keep; every row when the run rebuilds them all. #}
+{% macro empty_rows_to_rebuild(relation, key, rebuild_set) -%}
     {%- if membrana.rebuilds_changes_only() -%}
-        {{ column }} in (select lead_id from {{ ref('int_leads_to_rebuild') }})
+        delete from {{ relation }} where {{ key }} in ({{ rebuild_set }})
+    {%- elif is_incremental() -%}
+        delete from {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
+
+{# A filter on `column` to the rows a nightly run rebuilds (those in the query `rebuild_set`); no filter
+   when the model rebuilds every row. #}
+{% macro in_rebuild_set(column, rebuild_set) -%}
+    {%- if membrana.rebuilds_changes_only() -%}
+        {{ column }} in ({{ rebuild_set }})
     {%- else -%}
         1 = 1
     {%- endif -%}
+{%- endmacro %}
+
+{# A filter on `column` to the leads a nightly run rebuilds (int_leads_to_rebuild). A model using it
+   declares `-- depends_on: ref('int_leads_to_rebuild')`. #}
+{% macro in_leads_to_rebuild(column='lead_id') -%}
+    {{ membrana.in_rebuild_set(column, 'select lead_id from ' ~ ref('int_leads_to_rebuild')) }}
+{%- endmacro %}
+
+{# The first day a newly loaded exchange rate re-prices (NULL when none was loaded): every later day
+   converts with it or a later one. #}
+{% macro first_day_of_new_rates() -%}
+    (select min(rate_date) from {{ ref('base_marketing__fx_rates') }} where loaded_at > {{ membrana.loaded_after() }})
 {%- endmacro %}
 
 {# The months a nightly run rebuilds in the monthly marts built from lead-level rows: the months of

@@ -1,27 +1,16 @@
-{# Incremental on DuckDB: a night rebuilds the clients of int_clients_to_rebuild, each from all its
+{# Incremental on DuckDB (dbt_project.yml): a night rebuilds the clients of int_clients_to_rebuild, each from all its
    touches and deals. The pre-hook empties them first, since a client can vanish (a lead that gets a
-   client key is no longer a client of its own). Spark has no merge into plain Parquet tables: a table
-   there. #}
+   client key is no longer a client of its own). #}
 {{
     config(
-        materialized='table' if target.type == 'spark' else 'incremental',
         incremental_strategy='append',
-        pre_hook="{% if membrana.rebuilds_changes_only() %}
-            delete from {{ this }}
-            where client_id in (select client_id from {{ ref('int_clients_to_rebuild') }})
-            {% elif is_incremental() %}
-            delete from {{ this }}
-            {% endif %}",
+        pre_hook="{{ membrana.empty_rows_to_rebuild(
+            this, 'client_id', 'select client_id from ' ~ ref('int_clients_to_rebuild')) }}",
     )
 }}
 -- depends_on: {{ ref('int_clients_to_rebuild') }}
-{%- set only_rebuilt_clients -%}
-    {%- if membrana.rebuilds_changes_only() -%}
-        client_id in (select client_id from {{ ref('int_clients_to_rebuild') }})
-    {%- else -%}
-        1 = 1
-    {%- endif -%}
-{%- endset %}
+{%- set only_rebuilt_clients =
+    membrana.in_rebuild_set('client_id', 'select client_id from ' ~ ref('int_clients_to_rebuild')) %}
 {# One row per client: everyone who reached us through an incoming contact we can tie to them, or
    bought. Identity is the hashed client_key across contacts, leads and deals
    (int_leads_joined_to_clients, int_won_deals_joined_to_clients). #}

@@ -3,31 +3,18 @@
    to it) to fixation, to the first booked meeting, to the first held meeting and to the first won
    deal (median and 90th percentile over the leads that reached the stage), and the month's cost per
    held meeting (a period ratio, as in kpi_monthly). #}
-{# Incremental on DuckDB: a night rebuilds the months of the days funnel_daily rebuilds
+{# Incremental on DuckDB (dbt_project.yml): a night rebuilds the months of the days funnel_daily rebuilds
    (int_funnel_days_to_rebuild holds every day, old and new, of each rebuilt lead's creation, so a
    lead's month is among them, and every day kpi_monthly's figures can have changed on). The pre-hook
-   empties those months first: a month's channel can lose its last lead. Spark has no merge into plain
-   Parquet tables: a table there. #}
+   empties those months first: a month's channel can lose its last lead. #}
 {{
     config(
-        materialized='table' if target.type == 'spark' else 'incremental',
         incremental_strategy='append',
-        pre_hook="{% if membrana.rebuilds_changes_only() %}
-            delete from {{ this }}
-            where month in ({{ membrana.months_to_rebuild() }})
-            {% elif is_incremental() %}
-            delete from {{ this }}
-            {% endif %}",
+        pre_hook="{{ membrana.empty_rows_to_rebuild(this, 'month', membrana.months_to_rebuild()) }}",
     )
 }}
 -- depends_on: {{ ref('int_funnel_days_to_rebuild') }}
-{%- set only_rebuilt_months -%}
-    {%- if membrana.rebuilds_changes_only() -%}
-        month in ({{ membrana.months_to_rebuild() }})
-    {%- else -%}
-        1 = 1
-    {%- endif -%}
-{%- endset %}
+{%- set only_rebuilt_months = membrana.in_rebuild_set('month', membrana.months_to_rebuild()) %}
 {% set stages = ['fixation', 'booking', 'held_meeting', 'won_deal'] %}
 {% set percentiles = [('median', 0.5), ('p90', 0.9)] %}
 with

@@ -1,23 +1,18 @@
 {# Not a view: several marts and their tests read it, and as a view each read recomputed its joins
-   over every contact and lead. Incremental on DuckDB: a night rebuilds the touches of the contacts
+   over every contact and lead. Incremental on DuckDB (dbt_project.yml): a night rebuilds the touches of the contacts
    with a new latest version or recorded on a rebuilt lead (their client follows the lead's), and of
    the rebuilt leads (int_leads_to_rebuild). The pre-hook empties those touches first, since a touch
-   can vanish (a lead that gets a contact is no longer a touch itself). Spark has no merge into plain
-   Parquet tables: a table there. #}
+   can vanish (a lead that gets a contact is no longer a touch itself). #}
 {{
     config(
-        materialized='table' if target.type == 'spark' else 'incremental',
         incremental_strategy='append',
-        pre_hook="{% if membrana.rebuilds_changes_only() %}
-            delete from {{ this }}
-            where touch_id in (
+        pre_hook="{% set touches_to_rebuild %}
                 select 'contact:' || contact_id from {{ ref('stg_crm__contacts') }}
                 where loaded_at > {{ membrana.loaded_after() }} or {{ membrana.in_leads_to_rebuild() }}
-            )
-                or touch_id in (select 'lead:' || lead_id from {{ ref('int_leads_to_rebuild') }})
-            {% elif is_incremental() %}
-            delete from {{ this }}
-            {% endif %}",
+                union all
+                select 'lead:' || lead_id from {{ ref('int_leads_to_rebuild') }}
+            {% endset %}
+            {{ membrana.empty_rows_to_rebuild(this, 'touch_id', touches_to_rebuild) }}",
     )
 }}
 -- depends_on: {{ ref('int_leads_to_rebuild') }}

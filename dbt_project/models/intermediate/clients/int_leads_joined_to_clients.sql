@@ -1,10 +1,8 @@
 {# Not a view: several marts and their tests read it, and as a view each read recomputed its joins
-   over every contact and lead. Incremental on DuckDB: a night rebuilds only the leads it touched
-   (int_leads_to_rebuild: a lead's client follows its own key and its contacts'). Spark has no merge
-   into plain Parquet tables: a table there. #}
+   over every contact and lead. Incremental on DuckDB (dbt_project.yml): a night rebuilds only the leads it touched
+   (int_leads_to_rebuild: a lead's client follows its own key and its contacts'). #}
 {{
     config(
-        materialized='table' if target.type == 'spark' else 'incremental',
         unique_key='lead_id',
         incremental_strategy='delete+insert',
     )

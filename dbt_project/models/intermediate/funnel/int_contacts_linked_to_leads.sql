@@ -1,8 +1,6 @@
-{# Incremental on DuckDB: a night relinks only the contacts it touched. Spark has no merge into plain
-   Parquet tables: a table there. #}
+{# Incremental on DuckDB (dbt_project.yml): a night relinks only the contacts it touched. #}
 {{
     config(
-        materialized='table' if target.type == 'spark' else 'incremental',
         unique_key='contact_id',
         incremental_strategy='delete+insert',
     )

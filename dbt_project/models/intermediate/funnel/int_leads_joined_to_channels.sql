@@ -1,8 +1,6 @@
-{# Incremental on DuckDB: a night rebuilds only the leads it touched. Spark has no merge into plain
-   Parquet tables: a table there. #}
+{# Incremental on DuckDB (dbt_project.yml): a night rebuilds only the leads it touched. #}
 {{
     config(
-        materialized='table' if target.type == 'spark' else 'incremental',
         unique_key='lead_id',
         incremental_strategy='delete+insert',
     )

@@ -11,22 +11,12 @@ linking_rules as (
     select 1 as has_rules from {{ ref('stg_config__contact_linking') }} limit 1
 ),
 
-new_contact_ids as (
-    select distinct contact_id from {{ ref('base_crm__contacts') }}
-    where loaded_at > {{ loaded_after() }} and exists (select 1 from linking_rules)
-),
-
-new_lead_ids as (
-    select distinct lead_id from {{ ref('base_crm__leads') }}
-    where loaded_at > {{ loaded_after() }} and exists (select 1 from linking_rules)
-),
-
 client_keys as (
     select client_key from {{ ref('base_crm__contacts') }}
-    where contact_id in (select contact_id from new_contact_ids)
+    where contact_id in ({{ records_loaded_since_build('contact') }}) and exists (select 1 from linking_rules)
     union
     select client_key from {{ ref('base_crm__leads') }}
-    where lead_id in (select lead_id from new_lead_ids)
+    where lead_id in ({{ records_loaded_since_build('lead') }}) and exists (select 1 from linking_rules)
 ),
 
 hashed as (

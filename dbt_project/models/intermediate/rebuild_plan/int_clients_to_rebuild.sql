@@ -8,11 +8,11 @@
 with
 
 new_contact_ids as (
-    select distinct contact_id from {{ ref('base_crm__contacts') }} where loaded_at > {{ loaded_after() }}
+    {{ records_loaded_since_build('contact') }}
 ),
 
 new_deal_ids as (
-    select distinct deal_id from {{ ref('base_crm__deals') }} where loaded_at > {{ loaded_after() }}
+    {{ records_loaded_since_build('deal') }}
 ),
 
 rebuilt_leads as (
@@ -45,9 +45,7 @@ client_ids as (
     where lead_id in (select lead_id from rebuilt_leads)
     union
     select client_id from {{ ref('int_won_deals_joined_to_clients') }}
-    where closed_date >= (
-        select min(rate_date) from {{ ref('base_marketing__fx_rates') }} where loaded_at > {{ loaded_after() }}
-    )
+    where closed_date >= {{ first_day_of_new_rates() }}
 )
 
 select distinct client_id from client_ids

@@ -11,15 +11,15 @@
 with
 
 new_contact_ids as (
-    select distinct contact_id from {{ ref('base_crm__contacts') }} where loaded_at > {{ loaded_after() }}
+    {{ records_loaded_since_build('contact') }}
 ),
 
 new_meeting_ids as (
-    select distinct meeting_id from {{ ref('base_crm__meetings') }} where loaded_at > {{ loaded_after() }}
+    {{ records_loaded_since_build('meeting') }}
 ),
 
 new_deal_ids as (
-    select distinct deal_id from {{ ref('base_crm__deals') }} where loaded_at > {{ loaded_after() }}
+    {{ records_loaded_since_build('deal') }}
 ),
 
 rebuilt_leads as (
@@ -61,9 +61,7 @@ touched_days as (
     )
     union
     select calendar.date_day from {{ ref('int_calendar_days') }} as calendar
-    where calendar.date_day >= (
-        select min(rate_date) from {{ ref('base_marketing__fx_rates') }} where loaded_at > {{ loaded_after() }}
-    )
+    where calendar.date_day >= {{ first_day_of_new_rates() }}
 )
 
 select date_day from touched_days where date_day is not null

@@ -7,19 +7,19 @@
 with
 
 new_contact_ids as (
-    select distinct contact_id from {{ ref('base_crm__contacts') }} where loaded_at > {{ loaded_after() }}
+    {{ records_loaded_since_build('contact') }}
 ),
 
 new_meeting_ids as (
-    select distinct meeting_id from {{ ref('base_crm__meetings') }} where loaded_at > {{ loaded_after() }}
+    {{ records_loaded_since_build('meeting') }}
 ),
 
 new_deal_ids as (
-    select distinct deal_id from {{ ref('base_crm__deals') }} where loaded_at > {{ loaded_after() }}
+    {{ records_loaded_since_build('deal') }}
 ),
 
 touched_leads as (
-    select lead_id from {{ ref('base_crm__leads') }} where loaded_at > {{ loaded_after() }}
+    {{ records_loaded_since_build('lead') }}
     union
     select lead_id from {{ ref('base_crm__contacts') }}
     where contact_id in (select contact_id from new_contact_ids)

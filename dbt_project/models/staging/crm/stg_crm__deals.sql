@@ -1,12 +1,8 @@
 {# One row per deal: the latest usable version, amount still in its own currency (empty = base),
    the client key hashed. Conversion to the base currency is in int_deals_converted_to_base. #}
-{# Incremental on DuckDB: a night recomputes only the keys with new versions and replaces them by key
-   (latest_usable_version). A table on Spark, whose plain Parquet tables cannot merge. #}
-{{ config(
-    materialized='table' if target.type == 'spark' else 'incremental',
-    unique_key='deal_id',
-    incremental_strategy='delete+insert',
-) }}
+{# Incremental on DuckDB (dbt_project.yml): a night recomputes only the keys with new versions and
+   replaces them by key (latest_usable_version). #}
+{{ config(unique_key='deal_id') }}
 with
 
 latest as (

@@ -1,12 +1,8 @@
 {# One row per lead: the latest usable version, the channel of its own source/medium/campaign
    (used when no contact links to it), the client key hashed. #}
-{# Incremental on DuckDB: a night recomputes only the keys with new versions and replaces them by key
-   (latest_usable_version). A table on Spark, whose plain Parquet tables cannot merge. #}
-{{ config(
-    materialized='table' if target.type == 'spark' else 'incremental',
-    unique_key='lead_id',
-    incremental_strategy='delete+insert',
-) }}
+{# Incremental on DuckDB (dbt_project.yml): a night recomputes only the keys with new versions and
+   replaces them by key (latest_usable_version). #}
+{{ config(unique_key='lead_id') }}
 with
 
 latest_channelled as (

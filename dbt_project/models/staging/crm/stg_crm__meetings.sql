@@ -1,11 +1,7 @@
 {# One row per meeting: the latest usable version. #}
-{# Incremental on DuckDB: a night recomputes only the keys with new versions and replaces them by key
-   (latest_usable_version). A table on Spark, whose plain Parquet tables cannot merge. #}
-{{ config(
-    materialized='table' if target.type == 'spark' else 'incremental',
-    unique_key='meeting_id',
-    incremental_strategy='delete+insert',
-) }}
+{# Incremental on DuckDB (dbt_project.yml): a night recomputes only the keys with new versions and
+   replaces them by key (latest_usable_version). #}
+{{ config(unique_key='meeting_id') }}
 with
 
 latest as (

@@ -1,11 +1,7 @@
 {# Every raw lead row, typed, with the first rule it breaks (NULL when usable). #}
 {# A table: staging, quarantine, file reconciliation and the nightly rebuild plan all read every version.
-   Incremental on DuckDB: a raw row is typed and checked once, when its file is loaded (raw_rows_to_append).
-   A table on Spark, whose builds (plain `dbt build`, no watermark) start from scratch. #}
-{{ config(
-    materialized='table' if target.type == 'spark' else 'incremental',
-    incremental_strategy='append',
-) }}
+   Incremental on DuckDB (dbt_project.yml): a raw row is typed and checked once, when its file is loaded
+   (raw_rows_to_append). #}
 {# the typed columns the table keeps (the raw_<column> text only serves raw_record) #}
 {% set typed_columns = [
     'lead_id', 'operator_id', 'manager_id', 'client_key', 'source', 'medium', 'campaign',
