@@ -5,9 +5,11 @@ not type again, and an old typed version, from which stg_crm__contacts must not 
 that has nothing new. A build retried after one that failed appends nothing twice, and
 `membrana run --full-refresh` rebuilds both models from the raw rows."""
 
+import json
+
 import duckdb
 import pytest
-from conftest import run_ok, write_files
+from conftest import run_membrana, run_ok, write_files
 
 CONTACTS = "contact_id,received_at,contact_type,source,medium,campaign,client_key,lead_id,updated_at\n"
 FIRST_NIGHT = {
@@ -136,3 +138,26 @@ def test_a_build_of_some_models_leaves_the_watermark_for_the_next_whole_build(tm
     run_ok(data_dir)
     staged = staging_snapshot(data_dir)["staged"]
     assert staged["k3"] == "winter" and "k4" in staged
+
+
+def test_a_night_finds_an_old_file_s_line_loaded_again(tmp_path):
+    """The night's raw test checks only the files it loaded rows of, but every line of them: a first-night
+    line loaded a second time (as a loader that forgot the first load would) fails it, by name."""
+    data_dir = tmp_path / "company"
+    write_files(data_dir, FIRST_NIGHT)
+    run_ok(data_dir)
+    with warehouse(data_dir, read_only=False) as con:
+        con.execute("""
+            insert into raw.contacts
+            select * replace (timestamp '2100-01-01' as loaded_at) from raw.contacts where contact_id = 'k2'
+        """)
+    write_files(data_dir, SECOND_NIGHT)
+    result = run_membrana("run", data_dir=data_dir)
+    assert result.returncode != 0
+    results = json.loads((data_dir / "logs" / "dbt" / "run_results.json").read_text())["results"]
+
+    def outcome(source: str) -> list[str]:
+        return [r["status"] for r in results if f"one_row_per_file_line_raw_{source}" in r["unique_id"]]
+
+    assert outcome("contacts") == ["fail"]
+    assert outcome("leads") == ["pass"]

@@ -39,15 +39,16 @@ def built(built_demo_to_change):
     return data_dir
 
 
-def expectation_results(data_dir: Path) -> dict:
-    """Each mart's stored expectation result: its file's modification time and content."""
+def stored_check_results(data_dir: Path) -> dict:
+    """Each mart's stored expectation result and the dbt tests' results: each file's modification time
+    and content."""
     return {path.name: (os.stat(path).st_mtime_ns, path.read_bytes())
-            for path in sorted((data_dir / "logs" / "expectations").glob("*.json"))}
+            for path in sorted((data_dir / "logs" / "check_results").glob("*.json"))}
 
 
 def test_nothing_new_runs_no_dbt_and_reports_every_check_as_before(built):
     first, dbt_before, marts_before = report(built), dbt_results(built), all_marts(built)
-    validated_before = expectation_results(built)
+    validated_before = stored_check_results(built)
     result = run_membrana("run", data_dir=built)
     assert result.returncode == 0, result.stderr
     second = report(built)
@@ -61,7 +62,8 @@ def test_nothing_new_runs_no_dbt_and_reports_every_check_as_before(built):
     # The same decision covers the expectation suites: their last results, the suites not run again.
     suites = [r for r in second["check_results"] if r["kind"] == "expectations"]
     assert len(suites) == len(PUBLIC_MARTS) and all("not re-run: no rows loaded since" in r["summary"] for r in suites)
-    assert len(validated_before) == len(PUBLIC_MARTS) and expectation_results(built) == validated_before
+    assert set(validated_before) == {f"{mart}.json" for mart in PUBLIC_MARTS} | {"dbt_tests.json"}
+    assert stored_check_results(built) == validated_before
     assert all_marts(built) == marts_before
 
 
