@@ -12,13 +12,6 @@
     {{ return(is_incremental() and env_var('MEMBRANA_LOADED_AFTER', '') != '') }}
 {%- endmacro %}
 
-{# The ids of one entity's records (contact, lead, meeting or deal) with a version loaded after the last
-   build, as `<entity>_id`: int_records_loaded_since_build, which scans the history for them once. #}
-{% macro records_loaded_since_build(entity) -%}
-    select record_id as {{ entity }}_id from {{ ref('int_records_loaded_since_build') }}
-    where entity = '{{ entity }}'
-{%- endmacro %}
-
 {# The pre-hook of a model that an incremental run rebuilds in part and appends to: empties the rows it
    rebuilds (`key` in the query `rebuild_set`) first, since a row can vanish, which delete+insert by key
    would keep; every row when the run rebuilds them all. #}

@@ -164,7 +164,7 @@ def test_incremental_run_on_spark_replaces_the_touched_days(built_on_both):
     spark_warehouse = data_dir / "spark" / "warehouse"
     columns, before = spark_rows(spark_warehouse, "funnel_daily")
     # The rebuild plan's tables must be rebuilt with the new watermark, as a nightly run does.
-    rerun = run_dbt_on_spark(data_dir, "run", "--select", "int_records_loaded_since_build",
+    rerun = run_dbt_on_spark(data_dir, "run", "--select", "int_changed_record_versions",
                              "int_funnel_days_to_rebuild", "funnel_daily", loaded_after="1900-01-01 00:00:00")
     assert rerun.returncode == 0, rerun.stdout[-4000:] + rerun.stderr[-2000:]
     log = (data_dir / "spark" / "logs" / "dbt.log").read_text().lower()

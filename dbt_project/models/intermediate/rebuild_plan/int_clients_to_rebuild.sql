@@ -7,28 +7,21 @@
    a full build. #}
 with
 
-new_contact_ids as (
-    {{ records_loaded_since_build('contact') }}
-),
-
-new_deal_ids as (
-    {{ records_loaded_since_build('deal') }}
+changed_versions as (
+    select * from {{ ref('int_changed_record_versions') }}
 ),
 
 rebuilt_leads as (
     select lead_id from {{ ref('int_leads_to_rebuild') }}
 ),
 
+{# the keys of rebuilt leads and of their contacts (every version: a corrected key leaves its old client) #}
 client_keys as (
     select client_key from {{ ref('base_crm__leads') }}
     where lead_id in (select lead_id from rebuilt_leads)
     union
     select client_key from {{ ref('base_crm__contacts') }}
     where lead_id in (select lead_id from rebuilt_leads)
-        or contact_id in (select contact_id from new_contact_ids)
-    union
-    select client_key from {{ ref('base_crm__deals') }}
-    where deal_id in (select deal_id from new_deal_ids)
 ),
 
 client_ids as (
@@ -36,9 +29,11 @@ client_ids as (
     from client_keys
     where client_key is not null
     union
+    select client_key_hash from changed_versions where entity in ('contact', 'deal')
+    union
     select 'lead:' || lead_id from rebuilt_leads
     union
-    select 'deal:' || deal_id from new_deal_ids
+    select 'deal:' || record_id from changed_versions where entity = 'deal'
     union
     {# a deal whose lead arrives late stops being a client of its own #}
     select 'deal:' || deal_id from {{ ref('stg_crm__deals') }}

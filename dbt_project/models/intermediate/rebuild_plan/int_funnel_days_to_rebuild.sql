@@ -6,47 +6,25 @@
    a lead's channel moves its meetings and deals; a contact counts in its own channel, so only a
    changed contact moves its day). A new exchange rate changes every day from its own on. Only used
    by incremental runs of funnel_daily; the orchestrator runs a full refresh when config changed or a
-   loaded file was replaced. The history is read through a semi-join on the few changed ids, and the
+   loaded file was replaced. The changed records' versions come from int_changed_record_versions, the
    rebuilt leads' records through their current (staged) rows. #}
 with
-
-new_contact_ids as (
-    {{ records_loaded_since_build('contact') }}
-),
-
-new_meeting_ids as (
-    {{ records_loaded_since_build('meeting') }}
-),
-
-new_deal_ids as (
-    {{ records_loaded_since_build('deal') }}
-),
 
 rebuilt_leads as (
     select lead_id from {{ ref('int_leads_to_rebuild') }}
 ),
 
 touched_days as (
-    select cast(received_at as date) as date_day from {{ ref('base_crm__contacts') }}
-    where contact_id in (select contact_id from new_contact_ids)
+    select event_date as date_day from {{ ref('int_changed_record_versions') }}
     union
     select cast(created_at as date) from {{ ref('base_crm__leads') }}
     where lead_id in (select lead_id from rebuilt_leads)
-    union
-    select cast(booked_at as date) from {{ ref('base_crm__meetings') }}
-    where meeting_id in (select meeting_id from new_meeting_ids)
-    union
-    select cast(scheduled_at as date) from {{ ref('base_crm__meetings') }}
-    where meeting_id in (select meeting_id from new_meeting_ids)
     union
     select booked_date from {{ ref('stg_crm__meetings') }}
     where lead_id in (select lead_id from rebuilt_leads)
     union
     select scheduled_date from {{ ref('stg_crm__meetings') }}
     where lead_id in (select lead_id from rebuilt_leads)
-    union
-    select cast(closed_at as date) from {{ ref('base_crm__deals') }}
-    where deal_id in (select deal_id from new_deal_ids)
     union
     select closed_date from {{ ref('stg_crm__deals') }}
     where lead_id in (select lead_id from rebuilt_leads)
