@@ -15,7 +15,7 @@ import warnings
 from datetime import date, datetime
 from pathlib import Path
 
-from orchestration.lib import paths
+from orchestration import data_folder as paths
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -37,15 +37,15 @@ def command_run(args: argparse.Namespace) -> int:
     paths.use_data_dir(args.data_dir or paths.data_dir())
     if not paths.data_dir().is_dir():
         return fail(f"data folder {paths.data_dir()} does not exist (set MEMBRANA_DATA_DIR)", EXIT_BAD_INPUT)
-    from orchestration.lib.duckdb_memory import MemorySettingError, check_memory_setting
+    from orchestration.warehouse import MemorySettingError, check_memory_setting
 
     try:
         check_memory_setting()
     except MemorySettingError as error:
         return fail(str(error), EXIT_BAD_INPUT)
     started_at, started = datetime.now(), time.monotonic()
-    from orchestration.lib.nightly import run_nightly_job  # heavy imports only when needed
-    from orchestration.lib.status import write_last_run
+    from orchestration.nightly.run import run_nightly_job  # heavy imports only when needed
+    from orchestration.nightly.status import write_last_run
 
     outcome = run_with_progress(run_nightly_job, full_refresh=args.full_refresh)
     seconds = time.monotonic() - started
@@ -53,7 +53,7 @@ def command_run(args: argparse.Namespace) -> int:
                    last_dbt_results(since=started_at.timestamp()))
     if not outcome.success:  # one line on stderr; the whole story is in logs/run_report.md
         return fail(f"nightly run failed: {outcome.reason}")
-    from orchestration.lib.summary import kpi_summary
+    from orchestration.publish.summary import kpi_summary
 
     print(kpi_summary(paths.published_dir(), seconds=seconds))
     print(outcome.report_summary)
@@ -64,7 +64,7 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def run_with_progress(run_nightly_job, full_refresh: bool):
-    from orchestration.lib.progress import RunProgress, progress_wanted
+    from orchestration.nightly.progress import RunProgress, progress_wanted
 
     if not progress_wanted():
         return run_nightly_job(full_refresh=full_refresh)
@@ -76,7 +76,7 @@ def run_with_progress(run_nightly_job, full_refresh: bool):
 
 def last_dbt_results(since: float) -> dict | None:
     """Models and tests by status, from the run_results.json this run's dbt build wrote (None: dbt did not run)."""
-    from orchestration.lib.status import dbt_results_summary
+    from orchestration.nightly.status import dbt_results_summary
 
     run_results = paths.dbt_target_dir() / "run_results.json"
     try:
@@ -93,7 +93,7 @@ def require_snapshot() -> int | None:
 
 
 def command_status(args: argparse.Namespace) -> int:
-    from orchestration.lib.status import collect_status, format_status, status_exit_code
+    from orchestration.nightly.status import collect_status, format_status, status_exit_code
 
     status = collect_status(paths.data_dir(), date.today())
     print(json.dumps(status, indent=2) if args.json else format_status(status))
@@ -101,7 +101,7 @@ def command_status(args: argparse.Namespace) -> int:
 
 
 def command_dashboard(args: argparse.Namespace) -> int:
-    from orchestration.lib.dashboard import dashboard_language, write_dashboard
+    from orchestration.publish.dashboard import dashboard_language, write_dashboard
 
     if (missing := require_snapshot()) is not None:
         return missing
@@ -114,7 +114,7 @@ def command_dashboard(args: argparse.Namespace) -> int:
 
 
 def command_export(args: argparse.Namespace) -> int:
-    from orchestration.lib.export import ExportError, export_marts
+    from orchestration.publish.export import ExportError, export_marts
 
     if (missing := require_snapshot()) is not None:
         return missing
@@ -151,8 +151,8 @@ def command_docs(args: argparse.Namespace) -> int:
 
 
 def command_plan(argv: list[str]) -> int:
-    from orchestration.lib.planner import PlanInputError, PlanInputs, parse_plan_args, plan, validate
-    from orchestration.lib.summary import warehouse_plan_defaults
+    from orchestration.planning.planner import PlanInputError, PlanInputs, parse_plan_args, plan, validate
+    from orchestration.publish.summary import warehouse_plan_defaults
 
     try:
         given, as_json = parse_plan_args(argv)
@@ -173,7 +173,7 @@ def command_plan(argv: list[str]) -> int:
 
 
 def command_demo(args: argparse.Namespace) -> int:
-    from orchestration.lib.demo_company import generate_company
+    from orchestration.demo.company import generate_company
 
     summary = generate_company(
         Path(args.out), contacts=args.contacts, years=args.years, seed=args.seed, bad_rows=not args.clean

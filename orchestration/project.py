@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from orchestration.lib.paths import DBT_PROJECT_DIR, PROJECT_ROOT, data_dir, use_data_dir
+from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT, data_dir, use_data_dir
 
 # dbt comes with this Python environment; find it even when the venv is not activated (cron, make).
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"

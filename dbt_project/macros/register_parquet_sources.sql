@@ -1,5 +1,5 @@
 {# On Spark the raw and config sources are views over the Parquet files that membrana writes from the
-   loaded raw layer (orchestration/lib/raw_parquet.py): <location>/<schema>/<table>/. The location is
+   loaded raw layer (orchestration/build/raw_parquet.py): <location>/<schema>/<table>/. The location is
    $MEMBRANA_RAW_PARQUET_URI (a cluster path: s3a://…, hdfs://…, dbfs:/…), else the data folder's
    raw_parquet/. DuckDB reads its own raw schema, so nothing happens there. Runs on every dbt start. #}
 {% macro register_parquet_sources() -%}

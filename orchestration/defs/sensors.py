@@ -1,8 +1,8 @@
 import dagster as dg
 
+from orchestration import data_folder as paths
 from orchestration.defs.jobs import nightly_job
-from orchestration.lib import paths
-from orchestration.lib.landing_watch import landing_fingerprint
+from orchestration.ingest.landing_watch import landing_fingerprint
 
 
 @dg.sensor(job=nightly_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from orchestration.lib.paths import PROJECT_ROOT
+from orchestration.data_folder import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")

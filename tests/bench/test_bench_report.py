@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from orchestration.lib.paths import PROJECT_ROOT
+from orchestration.data_folder import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 import run_bench

@@ -5,8 +5,8 @@ import dagster as dg
 from orchestration.definitions import defs
 from orchestration.defs.schedules import nightly_schedule
 from orchestration.defs.sensors import landing_files_sensor
-from orchestration.lib.entities import CONFIG_FILES, ENTITIES
-from orchestration.lib.publish import PUBLIC_MARTS
+from orchestration.ingest.entities import CONFIG_FILES, ENTITIES
+from orchestration.publish.snapshot import PUBLIC_MARTS
 
 
 def asset_graph():

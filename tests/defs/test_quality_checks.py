@@ -4,8 +4,8 @@ gates that must stop the publish are blocking while the drift alert only warns."
 import dagster as dg
 
 from orchestration.definitions import defs
-from orchestration.defs.quality.suites import SUITES
-from orchestration.lib.publish import PUBLIC_MARTS
+from orchestration.publish.snapshot import PUBLIC_MARTS
+from orchestration.quality.suites import SUITES
 
 
 def check_specs() -> dict[dg.AssetCheckKey, dg.AssetCheckSpec]:
@@ -16,7 +16,7 @@ def check_specs() -> dict[dg.AssetCheckKey, dg.AssetCheckSpec]:
 def test_every_public_mart_has_its_own_suite_as_a_blocking_check():
     specs = check_specs()
     for mart in PUBLIC_MARTS:
-        assert mart in SUITES, f"{mart} has no Great Expectations suite in orchestration/defs/quality/suites.py"
+        assert mart in SUITES, f"{mart} has no Great Expectations suite in orchestration/quality/suites.py"
         key = dg.AssetCheckKey(dg.AssetKey(["marts", mart]), f"{mart}_meets_its_expectations")
         assert specs[key].blocking, mart
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.demo_company import generate_company
+from orchestration.demo.company import generate_company
 
 MEMBRANA = Path(sys.executable).parent / "membrana"
 # The most contacts any module sharing the build asked for (test_pipeline's repeat buyers and ranks need it).

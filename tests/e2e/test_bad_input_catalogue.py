@@ -12,9 +12,9 @@ import pytest
 from conftest import assert_same_funnel, funnel_by_key, published_rows, run_membrana
 from reference_funnel import FUNNEL_COLUMNS, MONEY_COLUMNS, reference_funnel_daily
 
-from orchestration.lib.landing import LandingError, load_config, load_entity
-from orchestration.lib.paths import DEFAULT_CONFIG_DIR
-from orchestration.lib.reconciliation import ReconciliationError, reconcile_files
+from orchestration.build.reconciliation import ReconciliationError, reconcile_files
+from orchestration.data_folder import DEFAULT_CONFIG_DIR
+from orchestration.ingest.landing import LandingError, load_config, load_entity
 
 # Each file: its lines after the header, as (line text, the reason it is quarantined or None).
 CONTACTS_HEADER = "contact_id,received_at,contact_type,source,medium,campaign,client_key,lead_id,updated_at"

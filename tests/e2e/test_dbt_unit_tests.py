@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.paths import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT
 
 DBT = Path(sys.executable).parent / "dbt"
 

@@ -23,9 +23,9 @@ from conftest import run_membrana
 from headless_chromium import CHROMIUM, open_page
 from reference_funnel import read_landing, reference_funnel_daily, reference_kpi_monthly
 
-from orchestration.lib.paths import DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, PROJECT_ROOT
-from orchestration.lib.status import SOURCE_MEASURES
-from orchestration.lib.summary import kpi_markdown
+from orchestration.data_folder import DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, PROJECT_ROOT
+from orchestration.nightly.status import SOURCE_MEASURES
+from orchestration.publish.summary import kpi_markdown
 
 COMMANDS = ("run", "plan", "status", "dashboard", "export", "docs", "demo")
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import published_rows, run_membrana
 from test_quality_gates import run_with_env
 
-from orchestration.lib.publish import PUBLIC_MARTS
+from orchestration.publish.snapshot import PUBLIC_MARTS
 
 
 def report(data_dir: Path) -> dict:

@@ -36,8 +36,8 @@ from reference_funnel import (
 )
 from reference_people import reference_membranes
 
-from orchestration.lib.demo_company import generate_company
-from orchestration.lib.paths import DEFAULT_CONFIG_DIR, PROJECT_ROOT
+from orchestration.data_folder import DEFAULT_CONFIG_DIR, PROJECT_ROOT
+from orchestration.demo.company import generate_company
 
 CONTRACT_CHECK = PROJECT_ROOT.parent / "shared" / "tools" / "contract_check.py"
 

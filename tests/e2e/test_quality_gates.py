@@ -188,7 +188,7 @@ def run_gate_and_publish(data_dir: Path, monkeypatch, mart: str, check: str):
      "kpi_monthly.revenue"),
 ])
 def test_a_broken_mart_blocks_the_publish_naming_the_check(clean, tmp_path, monkeypatch, mart, check, break_it, named):
-    from orchestration.lib.nightly import failure_reason
+    from orchestration.nightly.run import failure_reason
 
     data_dir, _ = clean
     copy = tmp_path / "broken"

@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.lib.entities import ENTITIES
-from orchestration.lib.landing import LandingError, load_entity_and_sources
+from orchestration.ingest.entities import ENTITIES
+from orchestration.ingest.landing import LandingError, load_entity_and_sources
 
 LOADED_AT = datetime(2026, 11, 23, 3, 0)
 NBSP = "\u00a0"

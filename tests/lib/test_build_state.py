@@ -3,8 +3,8 @@
 import duckdb
 import pytest
 
-from orchestration.lib.build_state import mark_build_started, plan_build, record_build
-from orchestration.lib.landing import ensure_schemas
+from orchestration.build.build_state import mark_build_started, plan_build, record_build
+from orchestration.ingest.landing import ensure_schemas
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.landing import LandingError, load_config
-from orchestration.lib.paths import DEFAULT_CONFIG_DIR
+from orchestration.data_folder import DEFAULT_CONFIG_DIR
+from orchestration.ingest.landing import LandingError, load_config
 
 PLAN_HEADER = "month,channel,target_contacts,target_deals,target_revenue,target_budget"
 

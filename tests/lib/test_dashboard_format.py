@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from orchestration.lib.dashboard import Formatter, change_class
-from orchestration.lib.svg_charts import labelled
+from orchestration.publish.dashboard import Formatter, change_class
+from orchestration.publish.svg_charts import labelled
 
 
 def test_rates_change_in_points_and_the_rest_relative():

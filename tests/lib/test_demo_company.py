@@ -1,4 +1,4 @@
-"""Tests of the demo company generator (orchestration/lib/demo_company.py)."""
+"""Tests of the demo company generator (orchestration/demo/)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 try:
-    from orchestration.lib import demo_company as dc
+    from orchestration.demo import company as dc
 except ImportError:  # running from a plain checkout without the package installed
     sys.path.insert(0, str(ROOT))
-    from orchestration.lib import demo_company as dc
+    from orchestration.demo import company as dc
 
 DEFAULTS = ROOT / "orchestration" / "defaults" / "config"
 N = 6_000

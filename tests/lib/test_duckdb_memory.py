@@ -5,9 +5,9 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from orchestration.lib.duckdb_memory import MemorySettingError, connect_warehouse
-from orchestration.lib.landing import load_entity
-from orchestration.lib.publish import publish_marts
+from orchestration.ingest.landing import load_entity
+from orchestration.publish.snapshot import publish_marts
+from orchestration.warehouse import MemorySettingError, connect_warehouse
 
 
 def test_the_warehouse_connection_takes_the_limit_and_spills_beside_the_warehouse(tmp_path, monkeypatch):

@@ -4,10 +4,10 @@ they judged, by the suites that judged them: a new build, or a changed suite, an
 import duckdb
 import pytest
 
-from orchestration.lib.build_state import record_build
-from orchestration.lib.landing import ensure_schemas
-from orchestration.lib.quality import replay
-from orchestration.lib.quality.gates import GateOutcome
+from orchestration.build.build_state import record_build
+from orchestration.ingest.landing import ensure_schemas
+from orchestration.quality import replay
+from orchestration.quality.gates import GateOutcome
 
 WARNED = GateOutcome(False, "warn", "1 of 49 expectations failed: closing_rate [warning]: 9 rows",
                      {"suite": "kpi_monthly", "evaluated": 49, "rows": 96, "chunks": 1})

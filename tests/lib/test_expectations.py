@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.defs.quality.suites import SUITES
-from orchestration.lib.quality.expectations import gx, partition_key, validate_table
+from orchestration.quality.expectations import gx, partition_key, validate_table
+from orchestration.quality.suites import SUITES
 
 expect = gx.expectations
 ROWS = 3000

@@ -6,8 +6,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from orchestration.lib.quality.gates import lead_integrity, source_freshness
-from orchestration.lib.quality.settings import (
+from orchestration.quality.gates import lead_integrity, source_freshness
+from orchestration.quality.settings import (
     FreshnessLimit,
     QualityConfigError,
     freshness_limits,

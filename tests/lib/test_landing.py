@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib import landing
-from orchestration.lib.landing import LandingError, load_config, load_entity
-from orchestration.lib.paths import DEFAULT_CONFIG_DIR
+from orchestration.data_folder import DEFAULT_CONFIG_DIR
+from orchestration.ingest import landing
+from orchestration.ingest.landing import LandingError, load_config, load_entity
 
 FX_HEADER = "date,currency,rate_to_base\n"
 

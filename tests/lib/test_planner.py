@@ -3,7 +3,14 @@ import json
 
 import pytest
 
-from orchestration.lib.planner import PLAN_KEYS, PlanInputError, PlanInputs, parse_plan_args, plan, validate
+from orchestration.planning.planner import (
+    PLAN_KEYS,
+    PlanInputError,
+    PlanInputs,
+    parse_plan_args,
+    plan,
+    validate,
+)
 
 # The shipped capacity.csv (10 units, 2 jobs per unit per shift, 22 days, 8 h shifts, 1.5 h meetings,
 # 6 min calls) with round rates.

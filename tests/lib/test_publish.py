@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from orchestration.lib.publish import PUBLIC_MARTS, publish_marts
+from orchestration.publish.snapshot import PUBLIC_MARTS, publish_marts
 
 MARTS = PUBLIC_MARTS
 

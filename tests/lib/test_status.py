@@ -7,8 +7,7 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from orchestration.lib.dashboard import LABELS, run_section
-from orchestration.lib.status import (
+from orchestration.nightly.status import (
     STATUS_LAST_RUN_FAILED,
     STATUS_NOTHING_PUBLISHED,
     STATUS_OK,
@@ -17,6 +16,7 @@ from orchestration.lib.status import (
     status_exit_code,
     write_last_run,
 )
+from orchestration.publish.dashboard import LABELS, run_section
 
 TODAY = date(2026, 11, 10)
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.paths import DBT_PROJECT_DIR, PROJECT_ROOT
-from orchestration.lib.raw_parquet import export_raw_parquet
+from orchestration.build.raw_parquet import export_raw_parquet
+from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT
 
 BIN = Path(sys.executable).parent
 CORE_MARTS = {"funnel_daily", "kpi_monthly", "capacity_plan"}

@@ -2,7 +2,7 @@
    quarantined (with its reason) or superseded (an older or duplicate version of a staged record).
    One row per file with each count, each computed from its own model, so a row lost or counted
    twice anywhere between raw and staging shows as a file whose counts do not add up. The
-   orchestrator fails the run on such a file (orchestration/lib/reconciliation.py). #}
+   orchestrator fails the run on such a file (orchestration/build/reconciliation.py). #}
 {% set raw_entities = ['contacts', 'leads', 'meetings', 'deals', 'ad_spend', 'costs', 'fx_rates'] %}
 {% set versioned = [
     ('contacts', 'base_crm__contacts', 'stg_crm__contacts', ['contact_id']),

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import dagster as dg
 
-from orchestration.lib import paths
-from orchestration.lib.duckdb_memory import connect_warehouse
-from orchestration.lib.entities import CONFIG_FILES, ENTITIES
-from orchestration.lib.landing import load_config, load_entity_and_sources
+from orchestration import data_folder as paths
+from orchestration.ingest.entities import CONFIG_FILES, ENTITIES
+from orchestration.ingest.landing import load_config, load_entity_and_sources
+from orchestration.warehouse import connect_warehouse
 
 
 def make_raw_asset(entity_name: str) -> dg.AssetsDefinition:

@@ -3,11 +3,11 @@ published/marts.duckdb and published/parquet/ for analysts and BI."""
 
 import dagster as dg
 
-from orchestration.lib import paths
-from orchestration.lib.build_state import last_build_passed
-from orchestration.lib.duckdb_memory import connect_warehouse
-from orchestration.lib.publish import PUBLIC_MARTS, publish_marts
-from orchestration.lib.summary import kpi_markdown
+from orchestration import data_folder as paths
+from orchestration.build.build_state import last_build_passed
+from orchestration.publish.snapshot import PUBLIC_MARTS, publish_marts
+from orchestration.publish.summary import kpi_markdown
+from orchestration.warehouse import connect_warehouse
 
 
 @dg.asset(

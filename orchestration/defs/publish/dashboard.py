@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from orchestration.lib import paths
-from orchestration.lib.dashboard import dashboard_language, write_dashboard
-from orchestration.lib.summary import kpi_markdown
+from orchestration import data_folder as paths
+from orchestration.publish.dashboard import dashboard_language, write_dashboard
+from orchestration.publish.summary import kpi_markdown
 
 
 @dg.asset(

@@ -4,18 +4,18 @@ marts): the previous snapshot stays published. WARN results are reported and the
 
 import dagster as dg
 
-from orchestration.lib import paths
-from orchestration.lib.duckdb_memory import connect_warehouse
-from orchestration.lib.publish import PUBLIC_MARTS
-from orchestration.lib.quality.gates import (
+from orchestration import data_folder as paths
+from orchestration.publish.snapshot import PUBLIC_MARTS
+from orchestration.quality.gates import (
     GateOutcome,
     lead_integrity,
     marts_reconcile,
     membrane_drift,
     source_freshness,
 )
-from orchestration.lib.quality.replay import store_result, stored_result
-from orchestration.lib.quality.settings import freshness_limits, max_orphan_shares, run_date
+from orchestration.quality.replay import store_result, stored_result
+from orchestration.quality.settings import freshness_limits, max_orphan_shares, run_date
+from orchestration.warehouse import connect_warehouse
 
 
 def mart(name: str) -> dg.AssetKey:
@@ -33,7 +33,7 @@ def check_result(outcome: GateOutcome) -> dg.AssetCheckResult:
 def expectations_check(mart_name: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=mart(mart_name), name=f"{mart_name}_meets_its_expectations", blocking=True,
-        description=f"Great Expectations suite `{mart_name}` (orchestration/defs/quality/suites.py): a failed "
+        description=f"Great Expectations suite `{mart_name}` (orchestration/quality/suites.py): a failed "
         "critical expectation blocks the publish, a failed warning is reported. On a night with nothing new "
         "(dbt did not rebuild the mart) the last result is replayed.",
     )
@@ -68,8 +68,8 @@ def not_rebuilt_in_this_run(context: dg.AssetCheckExecutionContext, key: dg.Asse
 def validate(con, mart_name: str) -> GateOutcome:
     # Great Expectations takes seconds to import: only here, when a suite runs (a run that builds imports
     # it in the background while dbt builds, see defs/transform/dbt_assets.py).
-    from orchestration.defs.quality.suites import suite_for
-    from orchestration.lib.quality.expectations import validate_table
+    from orchestration.quality.expectations import validate_table
+    from orchestration.quality.suites import suite_for
 
     result = validate_table(con, f"marts.{mart_name}", suite_for(mart_name))
     failed = [f"{failure.expectation} [{failure.severity}]"

@@ -17,13 +17,23 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.lib import paths
-from orchestration.lib.build_state import BuildPlan, mark_build_started, newest_load, plan_build, record_build
-from orchestration.lib.landing import config_fingerprint
-from orchestration.lib.nightly import preload_expectations
-from orchestration.lib.quality.replay import BUILD_IDENTITY, store_dbt_test_results, stored_dbt_test_results
-from orchestration.lib.reconciliation import reconcile_files
+from orchestration import data_folder as paths
+from orchestration.build.build_state import (
+    BuildPlan,
+    mark_build_started,
+    newest_load,
+    plan_build,
+    record_build,
+)
+from orchestration.build.reconciliation import reconcile_files
+from orchestration.ingest.landing import config_fingerprint
 from orchestration.project import dbt_project_fingerprint, membrana_dbt_project
+from orchestration.quality.replay import (
+    BUILD_IDENTITY,
+    preload_expectations,
+    store_dbt_test_results,
+    stored_dbt_test_results,
+)
 
 
 class MembranaTranslator(DagsterDbtTranslator):

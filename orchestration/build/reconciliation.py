@@ -5,7 +5,7 @@ fails the run with one line naming it."""
 
 import duckdb
 
-from orchestration.lib.landing import ensure_schemas
+from orchestration.ingest.landing import ensure_schemas
 
 
 class ReconciliationError(Exception):

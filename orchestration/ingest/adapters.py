@@ -26,8 +26,8 @@ import duckdb
 import pyarrow as pa
 import yaml
 
-from orchestration.lib.entities import ENTITIES
-from orchestration.lib.paths import PROJECT_ROOT
+from orchestration.data_folder import PROJECT_ROOT
+from orchestration.ingest.entities import ENTITIES
 
 PRESETS_DIR = PROJECT_ROOT / "orchestration" / "defaults" / "mappings"
 

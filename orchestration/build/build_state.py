@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from orchestration.lib.landing import ensure_schemas
+from orchestration.ingest.landing import ensure_schemas
 
 
 @dataclass(frozen=True)

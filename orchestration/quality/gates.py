@@ -5,7 +5,7 @@ severity — `error` blocks the publish, `warn` is reported and the marts are pu
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from orchestration.lib.quality.settings import FreshnessLimit
+from orchestration.quality.settings import FreshnessLimit
 
 # Each source's newest record: the time its latest event happened, from the staging views.
 NEWEST_RECORD_SQL = {

@@ -171,7 +171,7 @@ def partition_key(suite_name: str, expectations: list) -> str:
                 raise ValueError(f"suite {suite_name}: {kind} with `mostly` cannot be combined across chunks")
         elif kind not in SAME_IN_EVERY_CHUNK | ON_THE_ROW_COUNT:
             raise ValueError(f"suite {suite_name}: {kind} cannot be combined across chunks "
-                             "(orchestration/lib/quality/expectations.py)")
+                             "(orchestration/quality/expectations.py)")
     if not keys:
         return "mart"
     shared = [column for column in keys[0] if all(column in other for other in keys[1:])]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.duckdb_memory import limit_memory
+from orchestration.warehouse import limit_memory
 
 PUBLIC_MARTS = (
     "funnel_daily", "kpi_monthly", "capacity_plan", "capacity_plan_by_channel", "membranes_by_employee",

@@ -6,7 +6,7 @@ quarantine row with its reason instead of a failed load). Each row keeps its fil
 a changed file under the same name replaces the rows it loaded before. After each build it also holds
 where the file's rows ended up (staged, quarantined, superseded; see reconciliation.py).
 Files of landing/<entity>/ are canonical; files of landing/<source>/ go through the source's mapping
-(orchestration/lib/adapters.py, docs/adapters.md).
+(orchestration/ingest/adapters.py, docs/adapters.md).
 """
 
 import csv
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.adapters import (
+from orchestration.ingest.adapters import (
     Mapping,
     MappingError,
     bulk_readable,
@@ -31,8 +31,8 @@ from orchestration.lib.adapters import (
     source_mappings,
     utf8_csv_header,
 )
-from orchestration.lib.config_rules import MAY_BE_EMPTY, NULLABLE_COLUMNS, PLAN_TARGETS, first_broken_rule
-from orchestration.lib.entities import CONFIG_FILES, ENTITIES
+from orchestration.ingest.config_rules import MAY_BE_EMPTY, NULLABLE_COLUMNS, PLAN_TARGETS, first_broken_rule
+from orchestration.ingest.entities import CONFIG_FILES, ENTITIES
 
 
 class LandingError(Exception):
@@ -97,7 +97,7 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
-    # Filled after each build from audit.file_reconciliation (orchestration/lib/reconciliation.py);
+    # Filled after each build from audit.file_reconciliation (orchestration/build/reconciliation.py);
     # added to warehouses created before they existed.
     for column in MANIFEST_RECONCILED_COLUMNS:
         con.execute(f"alter table audit.load_manifest add column if not exists {column} bigint")

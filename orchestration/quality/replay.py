@@ -11,20 +11,19 @@ suite is validated again); dbt's tests are part of the dbt project, whose change
 Nothing here imports Great Expectations."""
 
 import hashlib
+import importlib
 import json
+import threading
 from importlib.metadata import version
 from pathlib import Path
 
-from orchestration.lib import paths
-from orchestration.lib.build_state import read_state
-from orchestration.lib.quality.gates import GateOutcome
+from orchestration import data_folder as paths
+from orchestration.build.build_state import read_state
+from orchestration.quality.gates import GateOutcome
 
 BUILD_IDENTITY = ("built_through", "config_fingerprint", "dbt_project_fingerprint")
 
-QUALITY_CODE = [
-    paths.PROJECT_ROOT / "orchestration" / "defs" / "quality" / "suites.py",
-    Path(__file__).with_name("expectations.py"),
-]
+QUALITY_CODE = [Path(__file__).with_name("suites.py"), Path(__file__).with_name("expectations.py")]
 
 
 def results_dir() -> Path:
@@ -77,3 +76,11 @@ def stored_result(con, mart: str) -> GateOutcome | None:
     if stored.get("build") != build_identity(con) or stored.get("suites_fingerprint") != suites_fingerprint():
         return None
     return GateOutcome(stored["passed"], stored["severity"], stored["summary"], stored["metadata"])
+
+
+def preload_expectations() -> None:
+    """Imports Great Expectations (seconds of CPU) in a background thread while dbt builds in its own
+    process: the checks that need it come after that. Only a run that builds: on a night with nothing new
+    the suites' last results are replayed (below) and GE is not needed."""
+    threading.Thread(target=importlib.import_module, args=("orchestration.quality.suites",),
+                     name="import-great-expectations", daemon=True).start()

@@ -1,9 +1,7 @@
 """Runs the nightly job in this process (no UI, no daemon) and turns a failure into one line."""
 
-import importlib
 import json
 import re
-import threading
 import time
 import uuid
 from contextlib import redirect_stderr, redirect_stdout
@@ -12,8 +10,8 @@ from datetime import datetime
 
 import dagster as dg
 
-from orchestration.lib.paths import DEFAULT_CONFIG_DIR, config_dir, data_dir, dbt_target_dir
-from orchestration.lib.run_timings import step_seconds, write_run_timings
+from orchestration.data_folder import DEFAULT_CONFIG_DIR, config_dir, data_dir, dbt_target_dir
+from orchestration.nightly.run_timings import step_seconds, write_run_timings
 
 
 @dataclass(frozen=True)
@@ -48,25 +46,17 @@ def run_nightly_job(full_refresh: bool = False, listener=None) -> RunOutcome:
     write_run_timings(log_dir / "last_run_timings.json", total_seconds=time.monotonic() - started,
                       steps=step_seconds(instance, run_id), success=result.success)
     reason = "" if result.success else failure_reason(result)
-    from orchestration.lib.run_report import build_report, write_report
+    from orchestration.nightly.run_report import build_report, write_report
 
     report = build_report(result, set(job.asset_layer.asset_graph.asset_check_keys), started_at, datetime.now(), reason)
     summary = write_report(report, log_dir)
     if report["status"] == "published":
         # The dashboard asset rendered before this run's report existed: render it again so that its
         # "last run" section is this run, not the one before.
-        from orchestration.lib.dashboard import dashboard_language, write_dashboard
+        from orchestration.publish.dashboard import dashboard_language, write_dashboard
 
         write_dashboard(data_dir(), dashboard_language(config_dir(), DEFAULT_CONFIG_DIR))
     return RunOutcome(result.success, reason, summary)
-
-
-def preload_expectations() -> None:
-    """Imports Great Expectations (seconds of CPU) in a background thread while dbt builds in its own
-    process: the checks that need it come after that. Only a run that builds: on a night with nothing new
-    the suites' last results are replayed (orchestration/lib/quality/replay.py) and GE is not needed."""
-    threading.Thread(target=importlib.import_module, args=("orchestration.defs.quality.suites",),
-                     name="import-great-expectations", daemon=True).start()
 
 
 def failure_reason(result: dg.ExecuteInProcessResult) -> str:

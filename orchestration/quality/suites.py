@@ -15,7 +15,7 @@ until it is given one here.
 """
 
 # GE through our runner module, which switches GE's usage statistics off before importing it.
-from orchestration.lib.quality.expectations import gx
+from orchestration.quality.expectations import gx
 
 expect = gx.expectations
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.summary import connect_snapshot
+from orchestration.publish.summary import connect_snapshot
 
 LAST_RUN_FILE = "last_run.json"
 RUN_REPORT_FILE = "run_report.json"

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DEFAULT_CONFIG_DIR = PROJECT_ROOT / "orchestration" / "defaults" / "config"
 DEMO_DATA_DIR = PROJECT_ROOT / "data" / "demo"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib import paths
+from orchestration import data_folder as paths
 
 EXPORTED_SCHEMAS = ("raw", "config")
 
@@ -46,7 +46,7 @@ def export_raw_parquet(warehouse: Path, out_dir: Path) -> dict[str, int]:
 
 
 def main() -> None:
-    """`python -m orchestration.lib.raw_parquet`: export the data folder's raw layer for Spark."""
+    """`python -m orchestration.build.raw_parquet`: export the data folder's raw layer for Spark."""
     rows = export_raw_parquet(paths.warehouse_path(), raw_parquet_dir())
     print(f"{sum(rows.values())} rows of {len(rows)} tables written to {raw_parquet_dir()}")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.lib import paths
-from orchestration.lib.quality.settings import QualityConfigError, run_date
+from orchestration import data_folder as paths
+from orchestration.quality.settings import QualityConfigError, run_date
 
 SCHEMA_VERSION = 1
 GATE_CHECKS = {

@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.lib.quality.settings import write_demo_quality_config
+from orchestration.quality.settings import write_demo_quality_config
 
 __all__ = ["CANONICAL_COLUMNS", "CHANNELS", "TOUCHES", "generate_company"]
 

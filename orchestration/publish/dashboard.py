@@ -14,9 +14,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from orchestration.lib import svg_charts
-from orchestration.lib.summary import connect_snapshot, last_complete_month
-from orchestration.lib.svg_charts import PALETTE, Series
+from orchestration.publish import svg_charts
+from orchestration.publish.summary import connect_snapshot, last_complete_month
+from orchestration.publish.svg_charts import PALETTE, Series
 
 LANGUAGES = ("en", "ru")
 SETTINGS_FILE = "dashboard.csv"

@@ -83,7 +83,7 @@ PLAN_DEFAULT_COLUMNS = {
 
 def warehouse_plan_defaults(published: Path, wanted: list[str]) -> dict[str, float]:
     """The last complete month's settings and measured rates, for the plan inputs not given as flags."""
-    from orchestration.lib.planner import PlanInputError
+    from orchestration.planning.planner import PlanInputError
 
     flags = ", ".join("--" + name.replace("_", "-") for name in wanted)
     snapshot = published / "marts.duckdb"

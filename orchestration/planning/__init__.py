@@ -1,0 +1,1 @@
+"""Planning: the capacity planner (production → deals → meetings → contacts → staff)."""
