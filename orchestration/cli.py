@@ -7,6 +7,7 @@ Every failure a user can cause ends in one line on stderr and a non-zero exit co
 import argparse
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -15,7 +16,14 @@ import warnings
 from datetime import date, datetime
 from pathlib import Path
 
-from orchestration import data_folder as paths
+from orchestration.data_folder import (
+    DBT_PROJECT_DIR,
+    DEFAULT_CONFIG_DIR,
+    DEMO_DATA_DIR,
+    PROJECT_ROOT,
+    DataFolder,
+    data_folder_from_environment,
+)
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -33,10 +41,16 @@ def fail(message: str, code: int = EXIT_FAILED) -> int:
     return code
 
 
+def chosen_folder(args: argparse.Namespace) -> DataFolder:
+    """--data-dir, else MEMBRANA_DATA_DIR, else the demo folder."""
+    given = getattr(args, "data_dir", None)
+    return DataFolder(given) if given else data_folder_from_environment()
+
+
 def command_run(args: argparse.Namespace) -> int:
-    paths.use_data_dir(args.data_dir or paths.data_dir())
-    if not paths.data_dir().is_dir():
-        return fail(f"data folder {paths.data_dir()} does not exist (set MEMBRANA_DATA_DIR)", EXIT_BAD_INPUT)
+    folder = chosen_folder(args)
+    if not folder.root.is_dir():
+        return fail(f"data folder {folder.root} does not exist (set MEMBRANA_DATA_DIR)", EXIT_BAD_INPUT)
     from orchestration.warehouse import MemorySettingError, check_memory_setting
 
     try:
@@ -47,46 +61,46 @@ def command_run(args: argparse.Namespace) -> int:
     from orchestration.nightly.run import run_nightly_job  # heavy imports only when needed
     from orchestration.nightly.status import write_last_run
 
-    outcome = run_with_progress(run_nightly_job, full_refresh=args.full_refresh)
+    outcome = run_with_progress(run_nightly_job, folder, full_refresh=args.full_refresh)
     seconds = time.monotonic() - started
-    write_last_run(paths.data_dir() / "logs", started_at, seconds, outcome.success, outcome.reason,
-                   last_dbt_results(since=started_at.timestamp()))
+    write_last_run(folder.logs, started_at, seconds, outcome.success, outcome.reason,
+                   last_dbt_results(folder, since=started_at.timestamp()))
     if not outcome.success:  # one line on stderr; the whole story is in logs/run_report.md
         return fail(f"nightly run failed: {outcome.reason}")
     from orchestration.publish.summary import kpi_summary
 
-    print(kpi_summary(paths.published_dir(), seconds=seconds))
+    print(kpi_summary(folder.published, seconds=seconds))
     print(outcome.report_summary)
-    dashboard = paths.published_dir() / "dashboard.html"
+    dashboard = folder.published / "dashboard.html"
     if dashboard.exists():
         print(f"Dashboard: {dashboard}")
     return 0
 
 
-def run_with_progress(run_nightly_job, full_refresh: bool):
+def run_with_progress(run_nightly_job, folder: DataFolder, full_refresh: bool):
     from orchestration.nightly.progress import RunProgress, progress_wanted
 
     if not progress_wanted():
-        return run_nightly_job(full_refresh=full_refresh)
-    from orchestration.definitions import defs
+        return run_nightly_job(folder, full_refresh=full_refresh)
+    from orchestration.definitions import membrana_definitions
 
-    with RunProgress(total_assets=len(defs.resolve_all_asset_keys())) as progress:
-        return run_nightly_job(full_refresh=full_refresh, listener=progress.on_event)
+    with RunProgress(total_assets=len(membrana_definitions(folder).resolve_all_asset_keys())) as progress:
+        return run_nightly_job(folder, full_refresh=full_refresh, listener=progress.on_event)
 
 
-def last_dbt_results(since: float) -> dict | None:
+def last_dbt_results(folder: DataFolder, since: float) -> dict | None:
     """Models and tests by status, from the run_results.json this run's dbt build wrote (None: dbt did not run)."""
     from orchestration.nightly.status import dbt_results_summary
 
-    run_results = paths.dbt_target_dir() / "run_results.json"
+    run_results = folder.dbt_target / "run_results.json"
     try:
         return dbt_results_summary(run_results) if run_results.stat().st_mtime >= since else None
     except (OSError, ValueError, KeyError):
         return None
 
 
-def require_snapshot() -> int | None:
-    snapshot = paths.published_dir() / "marts.duckdb"
+def require_snapshot(folder: DataFolder) -> int | None:
+    snapshot = folder.published / "marts.duckdb"
     if not snapshot.exists():
         return fail(f"nothing published yet at {snapshot}: run `membrana run` first", EXIT_NOT_PUBLISHED)
     return None
@@ -95,7 +109,7 @@ def require_snapshot() -> int | None:
 def command_status(args: argparse.Namespace) -> int:
     from orchestration.nightly.status import collect_status, format_status, status_exit_code
 
-    status = collect_status(paths.data_dir(), date.today())
+    status = collect_status(chosen_folder(args).root, date.today())
     print(json.dumps(status, indent=2) if args.json else format_status(status))
     return status_exit_code(status)
 
@@ -103,23 +117,25 @@ def command_status(args: argparse.Namespace) -> int:
 def command_dashboard(args: argparse.Namespace) -> int:
     from orchestration.publish.dashboard import dashboard_language, write_dashboard
 
-    if (missing := require_snapshot()) is not None:
+    folder = chosen_folder(args)
+    if (missing := require_snapshot(folder)) is not None:
         return missing
     try:
-        language = args.language or dashboard_language(paths.config_dir(), paths.DEFAULT_CONFIG_DIR)
+        language = args.language or dashboard_language(folder.config, DEFAULT_CONFIG_DIR)
     except ValueError as error:
         return fail(str(error), EXIT_BAD_INPUT)
-    print(write_dashboard(paths.data_dir(), language))
+    print(write_dashboard(folder.root, language))
     return 0
 
 
 def command_export(args: argparse.Namespace) -> int:
     from orchestration.publish.export import ExportError, export_marts
 
-    if (missing := require_snapshot()) is not None:
+    folder = chosen_folder(args)
+    if (missing := require_snapshot(folder)) is not None:
         return missing
     try:
-        written = export_marts(paths.published_dir(), Path(args.out), args.mart, args.format)
+        written = export_marts(folder.published, Path(args.out), args.mart, args.format)
     except ExportError as error:
         return fail(str(error), EXIT_BAD_INPUT)
     for path, rows in written.values():
@@ -129,14 +145,15 @@ def command_export(args: argparse.Namespace) -> int:
 
 def command_docs(args: argparse.Namespace) -> int:
     """dbt docs of the project, with the warehouse's catalog; served on localhost unless --no-serve."""
-    if not paths.warehouse_path().exists():
-        return fail(f"no warehouse at {paths.warehouse_path()}: run `membrana run` first", EXIT_NOT_PUBLISHED)
+    folder = chosen_folder(args)
+    if not folder.warehouse.exists():
+        return fail(f"no warehouse at {folder.warehouse}: run `membrana run` first", EXIT_NOT_PUBLISHED)
     dbt = Path(sys.executable).parent / "dbt"
-    target = paths.data_dir() / "dbt_docs"
-    common = ["--project-dir", str(paths.DBT_PROJECT_DIR), "--profiles-dir", str(paths.PROJECT_ROOT),
-              "--target-path", str(target)]
+    target = folder.root / "dbt_docs"
+    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROJECT_ROOT), "--target-path", str(target)]
+    environment = {**os.environ, "MEMBRANA_DATA_DIR": str(folder.root)}  # profiles.yml: the warehouse
     generated = subprocess.run([str(dbt), "docs", "generate", *common, "--quiet"],
-                               capture_output=True, text=True, check=False)
+                               capture_output=True, text=True, check=False, env=environment)
     if generated.returncode != 0:
         lines = (generated.stdout + generated.stderr).strip().splitlines()
         reason = next((line for line in lines if "rror" in line), lines[-1] if lines else "no output")
@@ -146,7 +163,7 @@ def command_docs(args: argparse.Namespace) -> int:
         return 0
     print(f"serving on http://localhost:{args.port} (Ctrl-C to stop)")
     served = subprocess.run([str(dbt), "docs", "serve", *common, "--port", str(args.port), "--no-browser"],
-                            check=False)
+                            check=False, env=environment)
     return 0 if served.returncode in (0, -2, 130) else EXIT_FAILED
 
 
@@ -157,7 +174,7 @@ def command_plan(argv: list[str]) -> int:
     try:
         given, as_json = parse_plan_args(argv)
         missing = [name for name, value in given.items() if value is None]
-        defaults = warehouse_plan_defaults(paths.published_dir(), missing) if missing else {}
+        defaults = warehouse_plan_defaults(data_folder_from_environment().published, missing) if missing else {}
         inputs = PlanInputs(**{**given, **{k: v for k, v in defaults.items() if given.get(k) is None}})
         validate(inputs)
     except PlanInputError as error:
@@ -235,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--no-serve", action="store_true", help="only build the docs")
 
     demo = commands.add_parser("demo", help="write the demo company's raw exports (deterministic)")
-    demo.add_argument("--out", default=str(paths.DEMO_DATA_DIR), help="data folder to write (default: data/demo)")
+    demo.add_argument("--out", default=str(DEMO_DATA_DIR), help="data folder to write (default: data/demo)")
     demo.add_argument("--contacts", type=int, help="total contacts to generate (default: the demo's ~2,000 a month)")
     demo.add_argument("--years", type=int, default=1, help="years of history (default 1)")
     demo.add_argument("--seed", type=int, default=20261101)
@@ -259,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return fail("interrupted")
     except Exception as error:  # noqa: BLE001 - the last guard: one line for the user, the traceback in a log file
-        log = paths.data_dir() / "membrana-error.log"
+        log = chosen_folder(args).root / "membrana-error.log"
         log.write_text(traceback.format_exc())
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         return fail(f"unexpected error: {first_line} (details in {log})")

@@ -1,6 +1,11 @@
-"""Where things are: the project's own folders and the data folder chosen by MEMBRANA_DATA_DIR."""
+"""Where things are: the project's own folders, and a deployment's data folder with everything in it.
+
+A data folder is chosen once, at the edge (the `membrana` command's --data-dir or MEMBRANA_DATA_DIR, or the
+Dagster resource in definitions.py), and passed down as a DataFolder; nothing below reads the environment
+for it."""
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -9,34 +14,51 @@ DEFAULT_CONFIG_DIR = PROJECT_ROOT / "orchestration" / "defaults" / "config"
 DEMO_DATA_DIR = PROJECT_ROOT / "data" / "demo"
 
 
-def data_dir() -> Path:
-    """The deployment's data folder: $MEMBRANA_DATA_DIR, or the embedded demo folder."""
-    return Path(os.environ.get("MEMBRANA_DATA_DIR") or DEMO_DATA_DIR).resolve()
+@dataclass(frozen=True)
+class DataFolder:
+    """A deployment's data folder: landing files and config in, warehouse, logs and published marts out."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root).resolve())
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.root / "published"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder for this data folder's runs: run_results.json, compiled SQL, partial parse."""
+        return self.logs / "dbt"
+
+    @property
+    def check_results(self) -> Path:
+        """The last result of each check, replayed by a night with nothing new (quality/replay.py)."""
+        return self.logs / "check_results"
+
+    @property
+    def raw_parquet(self) -> Path:
+        """The raw layer exported as Parquet, where a Spark cluster reads it (build/raw_parquet.py)."""
+        return self.root / "raw_parquet"
 
 
-def use_data_dir(path: Path) -> Path:
-    """Points this process and the dbt runs it starts at `path` (made absolute, as profiles.yml expects)."""
-    resolved = Path(path).resolve()
-    os.environ["MEMBRANA_DATA_DIR"] = str(resolved)
-    return resolved
-
-
-def landing_dir() -> Path:
-    return data_dir() / "landing"
-
-
-def config_dir() -> Path:
-    return data_dir() / "config"
-
-
-def warehouse_path() -> Path:
-    return data_dir() / "warehouse.duckdb"
-
-
-def published_dir() -> Path:
-    return data_dir() / "published"
-
-
-def dbt_target_dir() -> Path:
-    """dbt's target folder for this data folder's runs: run_results.json, compiled SQL, partial parse."""
-    return data_dir() / "logs" / "dbt"
+def data_folder_from_environment() -> DataFolder:
+    """$MEMBRANA_DATA_DIR, or the embedded demo folder."""
+    return DataFolder(Path(os.environ.get("MEMBRANA_DATA_DIR") or DEMO_DATA_DIR))

@@ -1,26 +1,20 @@
-"""The dbt project as Dagster sees it. The manifest is parsed when missing (and on every change under
-`dagster dev`), with dbt's partial parsing so that a re-parse costs little."""
+"""The dbt project as Dagster sees it. Nothing runs on import: the manifest is parsed by
+`prepare_manifest_if_stale()`, which loading the definitions calls (dbt's partial parsing keeps it cheap)."""
 
 import hashlib
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT, data_dir, use_data_dir
-
-# dbt comes with this Python environment; find it even when the venv is not activated (cron, make).
-os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-# profiles.yml reads MEMBRANA_DATA_DIR; make it absolute before dbt ever runs.
-use_data_dir(data_dir())
+from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT
 
 membrana_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROJECT_ROOT)
 
-
-def prepare_manifest() -> None:
-    """Parses the dbt project into target/manifest.json (partial parsing keeps this fast)."""
-    membrana_dbt_project.preparer.prepare(membrana_dbt_project)
+# dbt comes with this Python environment: found even when the venv is not activated (cron, make).
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 
 
 def dbt_project_files() -> list[Path]:
@@ -39,14 +33,25 @@ def manifest_is_stale() -> bool:
     return any(path.stat().st_mtime > built for path in dbt_project_files())
 
 
+def prepare_manifest_if_stale() -> None:
+    """Parses the dbt project into target/manifest.json when a file of it changed since the last parse."""
+    if not manifest_is_stale():
+        return
+    parsed = subprocess.run(
+        [str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(PROJECT_ROOT), "--target-path", str(membrana_dbt_project.target_path)],
+        capture_output=True, text=True, check=False,
+    )
+    if parsed.returncode != 0:
+        lines = (parsed.stdout + parsed.stderr).strip().splitlines()
+        raise RuntimeError(f"dbt parse failed: {next((line for line in lines if 'rror' in line), lines[-1] if lines else 'no output')}")
+
+
 def dbt_project_fingerprint() -> str:
-    """A hash of the dbt project a build runs (its files, profiles.yml and the target engine)."""
+    """A hash of the dbt project a build runs (its files, profiles.yml and the target engine, which
+    profiles.yml takes from MEMBRANA_TARGET)."""
     digest = hashlib.sha256(os.environ.get("MEMBRANA_TARGET", "duckdb").encode())
     for path in dbt_project_files():
         digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-if manifest_is_stale():
-    prepare_manifest()

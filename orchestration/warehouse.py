@@ -15,7 +15,7 @@ class MemorySettingError(Exception):
     """MEMBRANA_DUCKDB_MEMORY is not a size DuckDB understands; the message is one line saying so."""
 
 
-def memory_limit() -> str:
+def memory_limit_from_environment() -> str:
     return os.environ.get("MEMBRANA_DUCKDB_MEMORY") or DEFAULT_MEMORY_LIMIT
 
 
@@ -24,8 +24,8 @@ def spill_dir(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".tmp")
 
 
-def set_memory_limit(con: duckdb.DuckDBPyConnection) -> None:
-    limit = memory_limit()
+def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None = None) -> None:
+    limit = limit or memory_limit_from_environment()
     try:
         con.execute(f"set memory_limit = '{limit.replace(chr(39), '')}'")
     except duckdb.Error:
@@ -34,18 +34,19 @@ def set_memory_limit(con: duckdb.DuckDBPyConnection) -> None:
         ) from None
 
 
-def check_memory_setting() -> None:
+def check_memory_setting(limit: str | None = None) -> None:
     """Raises MemorySettingError before a run starts rather than in its first step."""
     with duckdb.connect() as con:
-        set_memory_limit(con)
+        set_memory_limit(con, limit)
 
 
-def limit_memory(con: duckdb.DuckDBPyConnection, warehouse: Path) -> duckdb.DuckDBPyConnection:
-    set_memory_limit(con)
+def limit_memory(con: duckdb.DuckDBPyConnection, warehouse: Path, limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """`limit`: a DuckDB memory size; None takes MEMBRANA_DUCKDB_MEMORY (or 2 GB), as profiles.yml does."""
+    set_memory_limit(con, limit)
     con.execute(f"set temp_directory = '{str(spill_dir(warehouse)).replace(chr(39), chr(39) * 2)}'")
     return con
 
 
-def connect_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
+def connect_warehouse(warehouse: Path, limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """The warehouse file, opened for writing under membrana's memory limit."""
-    return limit_memory(duckdb.connect(str(warehouse)), warehouse)
+    return limit_memory(duckdb.connect(str(warehouse)), warehouse, limit)

@@ -11,13 +11,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration import data_folder as paths
+from orchestration.data_folder import data_folder_from_environment
 
 EXPORTED_SCHEMAS = ("raw", "config")
-
-
-def raw_parquet_dir() -> Path:
-    return paths.data_dir() / "raw_parquet"
 
 
 def export_raw_parquet(warehouse: Path, out_dir: Path) -> dict[str, int]:
@@ -47,8 +43,9 @@ def export_raw_parquet(warehouse: Path, out_dir: Path) -> dict[str, int]:
 
 def main() -> None:
     """`python -m orchestration.build.raw_parquet`: export the data folder's raw layer for Spark."""
-    rows = export_raw_parquet(paths.warehouse_path(), raw_parquet_dir())
-    print(f"{sum(rows.values())} rows of {len(rows)} tables written to {raw_parquet_dir()}")
+    folder = data_folder_from_environment()
+    rows = export_raw_parquet(folder.warehouse, folder.raw_parquet)
+    print(f"{sum(rows.values())} rows of {len(rows)} tables written to {folder.raw_parquet}")
 
 
 if __name__ == "__main__":

@@ -7,10 +7,11 @@ import uuid
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import dagster as dg
 
-from orchestration.data_folder import DEFAULT_CONFIG_DIR, config_dir, data_dir, dbt_target_dir
+from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
 from orchestration.nightly.run_timings import step_seconds, write_run_timings
 
 
@@ -21,11 +22,11 @@ class RunOutcome:
     report_summary: str = ""  # the run report's human summary (logs/run_report.md)
 
 
-def run_nightly_job(full_refresh: bool = False, listener=None) -> RunOutcome:
+def run_nightly_job(folder: DataFolder, full_refresh: bool = False, listener=None) -> RunOutcome:
     """`listener`, when given, is called with every event of the run as it happens (progress display)."""
-    from orchestration.definitions import defs
+    from orchestration.definitions import membrana_definitions
 
-    job = defs.resolve_job_def("nightly_job")
+    job = membrana_definitions(folder).resolve_job_def("nightly_job")
     instance = dg.DagsterInstance.ephemeral()
     run_id = str(uuid.uuid4())
     if listener is not None:
@@ -34,7 +35,7 @@ def run_nightly_job(full_refresh: bool = False, listener=None) -> RunOutcome:
         "ops": {"membrana_dbt_models": {"config": {"full_refresh": full_refresh}}},
         "loggers": {"console": {"config": {"log_level": "ERROR"}}},
     }
-    log_dir = data_dir() / "logs"
+    log_dir = folder.logs
     log_dir.mkdir(exist_ok=True)
     started = time.monotonic()
     started_at = datetime.now()
@@ -45,21 +46,22 @@ def run_nightly_job(full_refresh: bool = False, listener=None) -> RunOutcome:
         )
     write_run_timings(log_dir / "last_run_timings.json", total_seconds=time.monotonic() - started,
                       steps=step_seconds(instance, run_id), success=result.success)
-    reason = "" if result.success else failure_reason(result)
+    reason = "" if result.success else failure_reason(result, folder)
     from orchestration.nightly.run_report import build_report, write_report
 
-    report = build_report(result, set(job.asset_layer.asset_graph.asset_check_keys), started_at, datetime.now(), reason)
+    report = build_report(result, set(job.asset_layer.asset_graph.asset_check_keys), folder, started_at, datetime.now(),
+                          reason)
     summary = write_report(report, log_dir)
     if report["status"] == "published":
         # The dashboard asset rendered before this run's report existed: render it again so that its
         # "last run" section is this run, not the one before.
         from orchestration.publish.dashboard import dashboard_language, write_dashboard
 
-        write_dashboard(data_dir(), dashboard_language(config_dir(), DEFAULT_CONFIG_DIR))
+        write_dashboard(folder.root, dashboard_language(folder.config, DEFAULT_CONFIG_DIR))
     return RunOutcome(result.success, reason, summary)
 
 
-def failure_reason(result: dg.ExecuteInProcessResult) -> str:
+def failure_reason(result: dg.ExecuteInProcessResult, folder: DataFolder) -> str:
     for event in result.all_events:
         if event.event_type != dg.DagsterEventType.STEP_FAILURE:
             continue
@@ -69,7 +71,7 @@ def failure_reason(result: dg.ExecuteInProcessResult) -> str:
             return blocked_by_checks(result)
         cause = error.cause if error and error.cause else error
         if step == "membrana_dbt_models" and not (cause and cause.cls_name == "ReconciliationError"):
-            return settings_error(error, cause) or f"dbt build: {dbt_failure()}"
+            return settings_error(error, cause) or f"dbt build: {dbt_failure(folder.dbt_target)}"
         if step == "published_marts" and "Failure" in str(event.step_failure_data.error.cls_name):
             continue  # the publish gate refused because of the failure reported above
         message = (cause.message if cause else "unknown error").strip().splitlines()[0]
@@ -103,15 +105,15 @@ def blocked_by_checks(result: dg.ExecuteInProcessResult) -> str:
     return f"{named or 'a blocking check failed'} (nothing published: the previous snapshot stays)"
 
 
-def dbt_failure() -> str:
+def dbt_failure(dbt_target: Path) -> str:
     """The first failing model or test of the last dbt invocation, from its run_results.json."""
     try:
-        results = json.loads((dbt_target_dir() / "run_results.json").read_text())["results"]
+        results = json.loads((dbt_target / "run_results.json").read_text())["results"]
     except (OSError, ValueError, KeyError):
-        return f"dbt failed before running any model (see {dbt_target_dir() / 'dbt.log'})"
+        return f"dbt failed before running any model (see {dbt_target / 'dbt.log'})"
     failed = [r for r in results if r.get("status") in ("error", "fail")]
     if not failed:
-        return f"dbt failed (see {dbt_target_dir() / 'dbt.log'})"
+        return f"dbt failed (see {dbt_target / 'dbt.log'})"
     first = failed[0]
     what = "test" if first["unique_id"].startswith("test.") else "model"
     name = first["unique_id"].split(".")[2]

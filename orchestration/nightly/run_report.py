@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration import data_folder as paths
+from orchestration.data_folder import DataFolder
 from orchestration.quality.settings import QualityConfigError, run_date
 
 SCHEMA_VERSION = 1
@@ -76,10 +76,10 @@ def blocking_failures(records: list[CheckRecord]) -> list[CheckRecord]:
     return [record for record in records if record.status == "failed" and record.blocking]
 
 
-def file_records(started_at: datetime) -> list[dict]:
+def file_records(warehouse: Path, started_at: datetime) -> list[dict]:
     """Every file of the warehouse's load manifest with its rows loaded and quarantined."""
     try:
-        with duckdb.connect(str(paths.warehouse_path()), read_only=True) as con:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
             rows = con.execute("""
                 select manifest.entity, manifest.file_path, manifest.rows_loaded, manifest.loaded_at,
                     coalesce(quarantined.row_count, 0)
@@ -98,8 +98,8 @@ def file_records(started_at: datetime) -> list[dict]:
     ]
 
 
-def published_record(result: dg.ExecuteInProcessResult) -> dict:
-    snapshot = paths.published_dir() / "marts.duckdb"
+def published_record(result: dg.ExecuteInProcessResult, published: Path) -> dict:
+    snapshot = published / "marts.duckdb"
     published_now = [
         event for event in result.get_asset_materialization_events()
         if event.asset_key == dg.AssetKey("published_marts")
@@ -114,7 +114,7 @@ def published_record(result: dg.ExecuteInProcessResult) -> dict:
         "published": bool(published_now),
         "snapshot": str(snapshot) if snapshot.exists() else None,
         "snapshot_written_at": previous_at,
-        "parquet_dir": str(paths.published_dir() / "parquet"),
+        "parquet_dir": str(published / "parquet"),
         "rows": rows,
     }
 
@@ -136,13 +136,14 @@ def dbt_build_record(result: dg.ExecuteInProcessResult) -> dict:
     return {"rebuilt": True, "note": None}
 
 
-def build_report(result, planned_checks, started_at: datetime, finished_at: datetime, reason: str) -> dict:
+def build_report(result, planned_checks, folder: DataFolder, started_at: datetime, finished_at: datetime,
+                 reason: str) -> dict:
     records = check_records(result, planned_checks)
     blocked = blocking_failures(records)
     status = "published" if result.success else ("blocked" if blocked else "failed")
-    files = file_records(started_at)
+    files = file_records(folder.warehouse, started_at)
     try:
-        day = run_date(paths.config_dir()).isoformat()
+        day = run_date(folder.config).isoformat()
     except QualityConfigError:
         day = None
     counts = {status_name: sum(r.status == status_name for r in records)
@@ -150,7 +151,7 @@ def build_report(result, planned_checks, started_at: datetime, finished_at: date
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": result.run_id,
-        "data_dir": str(paths.data_dir()),
+        "data_dir": str(folder.root),
         "run_date": day,
         "started_at": started_at.astimezone(UTC).isoformat(),
         "finished_at": finished_at.astimezone(UTC).isoformat(),
@@ -171,7 +172,7 @@ def build_report(result, planned_checks, started_at: datetime, finished_at: date
         "drift_alerts": drift_alerts(result),
         "check_results": [r.as_json() for r in records],
         "dbt_build": dbt_build_record(result),
-        "published": published_record(result),
+        "published": published_record(result, folder.published),
     }
 
 

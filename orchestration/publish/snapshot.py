@@ -27,7 +27,7 @@ PUBLIC_MARTS = (
 AUDIT_TABLES = ("quarantine",)
 
 
-def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS) -> dict[str, int]:
+def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS, limit: str | None = None) -> dict[str, int]:
     """Writes the snapshot and the Parquet files; returns the row count of each mart published."""
     published.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
@@ -36,7 +36,7 @@ def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS) -> dict[
     parquet_dir.mkdir()
     rows = {}
     # in memory, but under membrana's limit and spilling next to the warehouse: a 10 M mart can be large
-    con = limit_memory(duckdb.connect(), warehouse)
+    con = limit_memory(duckdb.connect(), warehouse, limit)
     try:
         con.execute(f"attach '{snapshot_tmp}' as snapshot")
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.definitions import defs
+from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.schedules import nightly_schedule
 from orchestration.defs.sensors import landing_files_sensor
 from orchestration.ingest.entities import CONFIG_FILES, ENTITIES
@@ -10,7 +11,7 @@ from orchestration.publish.snapshot import PUBLIC_MARTS
 
 
 def asset_graph():
-    return defs.resolve_asset_graph()
+    return defs().resolve_asset_graph()
 
 
 def test_every_dependency_is_an_asset_of_the_project():
@@ -45,13 +46,12 @@ def test_dbt_tests_are_asset_checks():
 def test_nightly_schedule_runs_at_two_in_the_configured_zone(monkeypatch):
     assert nightly_schedule.cron_schedule == "0 2 * * *"
     assert nightly_schedule.execution_timezone == "Europe/Moscow"
-    assert defs.resolve_job_def("nightly_job") is not None
+    assert defs().resolve_job_def("nightly_job") is not None
 
 
-def test_landing_sensor_fires_once_per_change(tmp_path, monkeypatch):
-    monkeypatch.setenv("MEMBRANA_DATA_DIR", str(tmp_path))
+def test_landing_sensor_fires_once_per_change(tmp_path):
     (tmp_path / "landing" / "contacts").mkdir(parents=True)
-    context = dg.build_sensor_context(cursor=None)
+    context = dg.build_sensor_context(cursor=None, resources={"warehouse": WarehouseResource(data_dir=str(tmp_path))})
     assert isinstance(landing_files_sensor(context), dg.SkipReason)  # nothing landed yet
 
     (tmp_path / "landing" / "contacts" / "a.csv").write_text("contact_id\n1\n")

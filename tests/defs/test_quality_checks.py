@@ -9,7 +9,7 @@ from orchestration.quality.suites import SUITES
 
 
 def check_specs() -> dict[dg.AssetCheckKey, dg.AssetCheckSpec]:
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     return {key: graph.get_check_spec(key) for key in graph.asset_check_keys}
 
 
@@ -30,7 +30,7 @@ def test_gates_block_and_drift_only_warns():
 
 def test_published_marts_runs_after_the_blocking_checks_in_the_nightly_job():
     """Dagster skips a step downstream of a failed blocking check: publish must be downstream of each."""
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     publish_parents = graph.get(dg.AssetKey("published_marts")).parent_keys
     for key in graph.asset_check_keys:
         if graph.get_check_spec(key).blocking and key.asset_key.path[0] == "marts":

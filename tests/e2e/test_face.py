@@ -269,7 +269,7 @@ def test_run_on_a_terminal_draws_a_progress_bar_over_every_asset(company):
     """The same command under a pseudo-terminal: the bar counts materialized assets out of all of them."""
     from orchestration.definitions import defs
 
-    total = len(defs.resolve_all_asset_keys())
+    total = len(defs().resolve_all_asset_keys())
     controller, terminal = pty.openpty()
     run = subprocess.Popen(
         [str(Path(sys.executable).parent / "membrana"), "run"], stdin=terminal, stdout=terminal, stderr=terminal,

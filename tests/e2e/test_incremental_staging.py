@@ -125,7 +125,7 @@ def test_a_build_of_some_models_leaves_the_watermark_for_the_next_whole_build(tm
 
     monkeypatch.setenv("MEMBRANA_DATA_DIR", str(data_dir))
     from orchestration.definitions import defs
-    subset = defs.resolve_job_def("nightly_job").get_subset(
+    subset = defs().resolve_job_def("nightly_job").get_subset(
         asset_selection={dg.AssetKey(["raw", "contacts"]), dg.AssetKey(["staging", "base_crm__contacts"])})
     assert subset.execute_in_process(raise_on_error=False).success
     with warehouse(data_dir) as con:

@@ -155,7 +155,7 @@ def run_gate_and_publish(data_dir: Path, monkeypatch, mart: str, check: str):
     monkeypatch.setenv("MEMBRANA_DATA_DIR", str(data_dir))
     from orchestration.definitions import defs
 
-    job = defs.resolve_job_def("nightly_job").get_subset(
+    job = defs().resolve_job_def("nightly_job").get_subset(
         asset_selection={dg.AssetKey("published_marts")},
         asset_check_selection={dg.AssetCheckKey(dg.AssetKey(["marts", mart]), check)},
     )

@@ -14,18 +14,22 @@ WARNED = GateOutcome(False, "warn", "1 of 49 expectations failed: closing_rate [
 
 
 @pytest.fixture
-def warehouse(tmp_path, monkeypatch):
-    monkeypatch.setenv("MEMBRANA_DATA_DIR", str(tmp_path))
+def results_dir(tmp_path):
+    return tmp_path / "logs" / "check_results"
+
+
+@pytest.fixture
+def warehouse(tmp_path):
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         ensure_schemas(con)
         record_build(con, "2026-11-01 02:00:00", "config-1", "dbt-1")
         yield con
 
 
-def test_the_last_result_comes_back_as_it_was_for_the_same_build(warehouse):
-    replay.store_result(warehouse, "kpi_monthly", WARNED)
-    assert replay.stored_result(warehouse, "kpi_monthly") == WARNED
-    assert replay.stored_result(warehouse, "funnel_daily") is None  # never validated
+def test_the_last_result_comes_back_as_it_was_for_the_same_build(results_dir, warehouse):
+    replay.store_result(results_dir, warehouse, "kpi_monthly", WARNED)
+    assert replay.stored_result(results_dir, warehouse, "kpi_monthly") == WARNED
+    assert replay.stored_result(results_dir, warehouse, "funnel_daily") is None  # never validated
 
 
 @pytest.mark.parametrize("next_build", [
@@ -33,32 +37,33 @@ def test_the_last_result_comes_back_as_it_was_for_the_same_build(warehouse):
     ("2026-11-01 02:00:00", "config-2", "dbt-1"),
     ("2026-11-01 02:00:00", "config-1", "dbt-2"),
 ])
-def test_a_result_from_before_the_last_build_is_not_replayed(warehouse, next_build):
-    replay.store_result(warehouse, "kpi_monthly", WARNED)
+def test_a_result_from_before_the_last_build_is_not_replayed(results_dir, warehouse, next_build):
+    replay.store_result(results_dir, warehouse, "kpi_monthly", WARNED)
     record_build(warehouse, *next_build)
-    assert replay.stored_result(warehouse, "kpi_monthly") is None
+    assert replay.stored_result(results_dir, warehouse, "kpi_monthly") is None
 
 
-def test_a_changed_suite_is_validated_again(warehouse, tmp_path, monkeypatch):
+def test_a_changed_suite_is_validated_again(results_dir, warehouse, tmp_path, monkeypatch):
     suites = tmp_path / "suites.py"
     suites.write_text("RULES = ['not null']\n")
     monkeypatch.setattr(replay, "QUALITY_CODE", [suites])
-    replay.store_result(warehouse, "kpi_monthly", WARNED)
-    assert replay.stored_result(warehouse, "kpi_monthly") == WARNED
+    replay.store_result(results_dir, warehouse, "kpi_monthly", WARNED)
+    assert replay.stored_result(results_dir, warehouse, "kpi_monthly") == WARNED
     suites.write_text("RULES = ['not null', 'unique']\n")
-    assert replay.stored_result(warehouse, "kpi_monthly") is None
+    assert replay.stored_result(results_dir, warehouse, "kpi_monthly") is None
 
 
 DBT_TESTS = [{"asset_key": ["funnel_daily"], "check_name": "not_null_funnel_daily_date", "passed": True,
               "severity": "ERROR", "failed_row_count": None}]
 
 
-def test_dbt_test_results_come_back_for_the_build_they_were_stored_with(warehouse):
+def test_dbt_test_results_come_back_for_the_build_they_were_stored_with(results_dir, warehouse):
     replay.store_dbt_test_results(
+        results_dir,
         {"built_through": "2026-11-01 02:00:00", "config_fingerprint": "config-1", "dbt_project_fingerprint": "dbt-1"},
         DBT_TESTS,
     )
-    assert replay.stored_dbt_test_results(warehouse) == DBT_TESTS
+    assert replay.stored_dbt_test_results(results_dir, warehouse) == DBT_TESTS
 
 
 @pytest.mark.parametrize("stored_build", [
@@ -66,6 +71,6 @@ def test_dbt_test_results_come_back_for_the_build_they_were_stored_with(warehous
     ("2026-11-01 02:00:00", "config-0", "dbt-1"),
     ("2026-11-01 02:00:00", "config-1", "dbt-0"),
 ])
-def test_dbt_test_results_of_another_build_are_not_replayed(warehouse, stored_build):
-    replay.store_dbt_test_results(dict(zip(replay.BUILD_IDENTITY, stored_build)), DBT_TESTS)
-    assert replay.stored_dbt_test_results(warehouse) == []
+def test_dbt_test_results_of_another_build_are_not_replayed(results_dir, warehouse, stored_build):
+    replay.store_dbt_test_results(results_dir, dict(zip(replay.BUILD_IDENTITY, stored_build)), DBT_TESTS)
+    assert replay.stored_dbt_test_results(results_dir, warehouse) == []

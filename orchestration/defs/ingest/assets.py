@@ -6,10 +6,10 @@ from datetime import datetime
 
 import dagster as dg
 
-from orchestration import data_folder as paths
+from orchestration.data_folder import DEFAULT_CONFIG_DIR
+from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.entities import CONFIG_FILES, ENTITIES
 from orchestration.ingest.landing import load_config, load_entity_and_sources
-from orchestration.warehouse import connect_warehouse
 
 
 def make_raw_asset(entity_name: str) -> dg.AssetsDefinition:
@@ -24,10 +24,10 @@ def make_raw_asset(entity_name: str) -> dg.AssetsDefinition:
         owners=["team:data"],
         kinds={"duckdb"},
     )
-    def raw_entity(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        loaded_at = datetime.now()
-        with connect_warehouse(paths.warehouse_path()) as con:
-            loads = load_entity_and_sources(con, entity_name, paths.landing_dir(), paths.config_dir(), loaded_at)
+    def raw_entity(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        loaded_at, folder = datetime.now(), warehouse.folder
+        with warehouse.connect() as con:
+            loads = load_entity_and_sources(con, entity_name, folder.landing, folder.config, loaded_at)
             total_rows = con.execute(f"select count(*) from raw.{entity_name}").fetchone()[0]
         new = [load for load in loads if load.status != "unchanged"]
         for load in new:
@@ -57,9 +57,9 @@ def make_config_asset(name: str) -> dg.AssetsDefinition:
         owners=["team:data"],
         kinds={"duckdb"},
     )
-    def config_table() -> dg.MaterializeResult:
-        with connect_warehouse(paths.warehouse_path()) as con:
-            used = load_config(con, name, paths.config_dir(), paths.DEFAULT_CONFIG_DIR)
+    def config_table(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            used = load_config(con, name, warehouse.folder.config, DEFAULT_CONFIG_DIR)
             rows = con.execute(f"select count(*) from config.{name}").fetchone()[0]
         return dg.MaterializeResult(metadata={"file": str(used), "rows": rows})
 

@@ -3,11 +3,10 @@ published/marts.duckdb and published/parquet/ for analysts and BI."""
 
 import dagster as dg
 
-from orchestration import data_folder as paths
 from orchestration.build.build_state import last_build_passed
+from orchestration.defs.resources import WarehouseResource
 from orchestration.publish.snapshot import PUBLIC_MARTS, publish_marts
 from orchestration.publish.summary import kpi_markdown
-from orchestration.warehouse import connect_warehouse
 
 
 @dg.asset(
@@ -19,13 +18,14 @@ from orchestration.warehouse import connect_warehouse
     owners=["team:data"],
     kinds={"duckdb", "parquet"},
 )
-def published_marts() -> dg.MaterializeResult:
-    with connect_warehouse(paths.warehouse_path()) as con:
+def published_marts(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    folder = warehouse.folder
+    with warehouse.connect() as con:
         if not last_build_passed(con):
             raise dg.Failure("the last dbt build or one of its tests failed: the previous snapshot stays published")
-    rows = publish_marts(paths.warehouse_path(), paths.published_dir())
+    rows = publish_marts(folder.warehouse, folder.published, limit=warehouse.memory_limit)
     return dg.MaterializeResult(
         metadata={**{f"rows_{mart}": count for mart, count in rows.items()},
-                  "snapshot": dg.MetadataValue.path(str(paths.published_dir() / "marts.duckdb")),
-                  "kpi_last_complete_month": dg.MetadataValue.md(kpi_markdown(paths.published_dir()))}
+                  "snapshot": dg.MetadataValue.path(str(folder.published / "marts.duckdb")),
+                  "kpi_last_complete_month": dg.MetadataValue.md(kpi_markdown(folder.published))}
     )

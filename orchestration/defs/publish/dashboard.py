@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from orchestration import data_folder as paths
+from orchestration.data_folder import DEFAULT_CONFIG_DIR
+from orchestration.defs.resources import WarehouseResource
 from orchestration.publish.dashboard import dashboard_language, write_dashboard
 from orchestration.publish.summary import kpi_markdown
 
@@ -18,12 +19,13 @@ from orchestration.publish.summary import kpi_markdown
     owners=["team:data"],
     kinds={"html"},
 )
-def dashboard() -> dg.MaterializeResult:
-    language = dashboard_language(paths.config_dir(), paths.DEFAULT_CONFIG_DIR)
-    page = write_dashboard(paths.data_dir(), language)
+def dashboard(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    folder = warehouse.folder
+    language = dashboard_language(folder.config, DEFAULT_CONFIG_DIR)
+    page = write_dashboard(folder.root, language)
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(page)),
         "language": language,
         "size_kb": round(page.stat().st_size / 1024, 1),
-        "kpi_last_complete_month": dg.MetadataValue.md(kpi_markdown(paths.published_dir())),
+        "kpi_last_complete_month": dg.MetadataValue.md(kpi_markdown(folder.published)),
     })

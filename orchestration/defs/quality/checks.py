@@ -4,7 +4,7 @@ marts): the previous snapshot stays published. WARN results are reported and the
 
 import dagster as dg
 
-from orchestration import data_folder as paths
+from orchestration.defs.resources import WarehouseResource
 from orchestration.publish.snapshot import PUBLIC_MARTS
 from orchestration.quality.gates import (
     GateOutcome,
@@ -15,7 +15,6 @@ from orchestration.quality.gates import (
 )
 from orchestration.quality.replay import store_result, stored_result
 from orchestration.quality.settings import freshness_limits, max_orphan_shares, run_date
-from orchestration.warehouse import connect_warehouse
 
 
 def mart(name: str) -> dg.AssetKey:
@@ -37,18 +36,20 @@ def expectations_check(mart_name: str) -> dg.AssetChecksDefinition:
         "critical expectation blocks the publish, a failed warning is reported. On a night with nothing new "
         "(dbt did not rebuild the mart) the last result is replayed.",
     )
-    def meets_its_expectations(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    def meets_its_expectations(context: dg.AssetCheckExecutionContext,
+                               warehouse: WarehouseResource) -> dg.AssetCheckResult:
         not_rebuilt_because = not_rebuilt_in_this_run(context, mart(mart_name))
+        results_dir = warehouse.folder.check_results
         # Under membrana's DuckDB memory limit: the sort that splits a large mart into chunks spills beyond it.
-        with connect_warehouse(paths.warehouse_path()) as con:
-            last = stored_result(con, mart_name) if not_rebuilt_because else None
+        with warehouse.connect() as con:
+            last = stored_result(results_dir, con, mart_name) if not_rebuilt_because else None
             if last:
                 return check_result(GateOutcome(
                     last.passed, last.severity, f"{last.summary} (last validation, not re-run: {not_rebuilt_because})",
                     {**last.metadata, "rebuilt": False},
                 ))
             outcome = validate(con, mart_name)
-            store_result(con, mart_name, outcome)
+            store_result(results_dir, con, mart_name, outcome)
         return check_result(outcome)
 
     return meets_its_expectations
@@ -88,10 +89,11 @@ def validate(con, mart_name: str) -> GateOutcome:
     description="Each source's newest record against the run date (MEMBRANA_RUN_DATE, config/run_date.csv or "
     "today). Older than block_after of config/freshness.csv blocks the publish; without that file, warnings only.",
 )
-def sources_are_fresh() -> dg.AssetCheckResult:
-    limits, configured = freshness_limits(paths.config_dir())
-    with connect_warehouse(paths.warehouse_path()) as con:
-        outcome = source_freshness(con, limits, run_date(paths.config_dir()))
+def sources_are_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    config = warehouse.folder.config
+    limits, configured = freshness_limits(config)
+    with warehouse.connect() as con:
+        outcome = source_freshness(con, limits, run_date(config))
     outcome.metadata["limits_from"] = "config/freshness.csv" if configured else "defaults (warnings only)"
     return check_result(outcome)
 
@@ -101,9 +103,9 @@ def sources_are_fresh() -> dg.AssetCheckResult:
     description="Meetings and deals whose lead does not exist: above the month's share of config/integrity.csv "
     "(default 5 %) they block the publish; below it they are counted and reported.",
 )
-def meetings_and_deals_point_to_existing_leads() -> dg.AssetCheckResult:
-    shares = max_orphan_shares(paths.config_dir())
-    with connect_warehouse(paths.warehouse_path()) as con:
+def meetings_and_deals_point_to_existing_leads(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    shares = max_orphan_shares(warehouse.folder.config)
+    with warehouse.connect() as con:
         return check_result(lead_integrity(con, shares))
 
 
@@ -113,8 +115,8 @@ def meetings_and_deals_point_to_existing_leads() -> dg.AssetCheckResult:
     description="Totals of contacts, leads, won deals, revenue and ad spend in funnel_daily, kpi_monthly and "
     "capacity_plan equal the totals recomputed from staging.",
 )
-def marts_reconcile_with_staging() -> dg.AssetCheckResult:
-    with connect_warehouse(paths.warehouse_path()) as con:
+def marts_reconcile_with_staging(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
         return check_result(marts_reconcile(con))
 
 
@@ -123,8 +125,8 @@ def marts_reconcile_with_staging() -> dg.AssetCheckResult:
     description="Membrane drift: a channel's membrane in its last week or month outside the control limits of "
     "its own history (the alerts mart). A warning: the marts are published, the drift is reported.",
 )
-def membranes_within_control_limits() -> dg.AssetCheckResult:
-    with connect_warehouse(paths.warehouse_path()) as con:
+def membranes_within_control_limits(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
         return check_result(membrane_drift(con))
 
 

@@ -8,7 +8,6 @@ and neither the config nor the dbt project changed, dbt does not run at all: no 
 date, so every model and test result would be the same (the checks that depend on the
 run date are Dagster asset checks and run every night)."""
 
-import os
 from collections.abc import Iterator, Mapping
 from graphlib import TopologicalSorter
 from typing import Any
@@ -17,7 +16,6 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration import data_folder as paths
 from orchestration.build.build_state import (
     BuildPlan,
     mark_build_started,
@@ -25,7 +23,10 @@ from orchestration.build.build_state import (
     plan_build,
     record_build,
 )
+from orchestration.build.dbt_environment import dbt_environment
 from orchestration.build.reconciliation import reconcile_files
+from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
+from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.landing import config_fingerprint
 from orchestration.project import dbt_project_fingerprint, membrana_dbt_project
 from orchestration.quality.replay import (
@@ -51,57 +52,67 @@ class BuildConfig(dg.Config):
     full_refresh: bool = False
 
 
-@dbt_assets(
-    manifest=membrana_dbt_project.manifest_path,
-    project=membrana_dbt_project,
-    dagster_dbt_translator=MembranaTranslator(),
-)
-def membrana_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: BuildConfig):
-    fingerprint = config_fingerprint(paths.config_dir(), paths.DEFAULT_CONFIG_DIR)
+def build_dbt_models() -> dg.AssetsDefinition:
+    """Every dbt model of the parsed manifest as an asset (call prepare_manifest_if_stale() first)."""
+
+    @dbt_assets(
+        manifest=membrana_dbt_project.manifest_path,
+        project=membrana_dbt_project,
+        dagster_dbt_translator=MembranaTranslator(),
+    )
+    def membrana_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+                            config: BuildConfig):
+        # Compared with the whole multi-asset: in a subset run, context.assets_def is the subset itself.
+        every_model = set(membrana_dbt_models.keys)
+        yield from build_models(context, dbt, warehouse.folder, config, every_model)
+
+    return membrana_dbt_models
+
+
+def build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, folder: DataFolder, config: BuildConfig,
+                 every_model: set[dg.AssetKey]):
+    fingerprint = config_fingerprint(folder.config, DEFAULT_CONFIG_DIR)
     project_fingerprint = dbt_project_fingerprint()
-    with duckdb.connect(str(paths.warehouse_path())) as con:
+    with duckdb.connect(str(folder.warehouse)) as con:
         built_through = newest_load(con)
         plan = plan_build(con, fingerprint, project_fingerprint, built_through, force_full_refresh=config.full_refresh)
         mark_build_started(con)
     if plan.nothing_new:
         context.log.info(f"dbt build: skipped ({plan.reason})")
-        yield from results_of_the_last_build(context, plan)
+        yield from results_of_the_last_build(context, folder, plan)
     else:
         context.log.info(f"dbt build: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason})")
         preload_expectations()  # the expectation suites will validate the rebuilt marts
         checks = []
-        for event in run_dbt_build(context, dbt, plan):
+        for event in run_dbt_build(context, dbt, folder, plan):
             if isinstance(event, dg.AssetCheckResult):
                 checks.append(check_as_json(event))
             yield event
-        if builds_every_model(context):
-            store_dbt_test_results(dict(zip(BUILD_IDENTITY, (built_through, fingerprint, project_fingerprint))), checks)
-    if not builds_every_model(context):
+        if context.selected_asset_keys == every_model:
+            store_dbt_test_results(folder.check_results,
+                                   dict(zip(BUILD_IDENTITY, (built_through, fingerprint, project_fingerprint))), checks)
+    if context.selected_asset_keys != every_model:
         # Some models only (picked in the Dagster UI): the ones it skipped have not seen the rows loaded
         # since the watermark, so it stays, and nothing is published until a whole build passes.
         context.log.info("dbt build of some models only: the watermark stays for the next whole build")
         return
     # Only a build whose models and tests all passed, and whose every file reconciles, moves the watermark.
-    with duckdb.connect(str(paths.warehouse_path())) as con:
+    with duckdb.connect(str(folder.warehouse)) as con:
         reconcile_files(con)
         record_build(con, built_through, fingerprint, project_fingerprint)
 
 
-def builds_every_model(context: dg.AssetExecutionContext) -> bool:
-    # Compared with the whole multi-asset: in a subset run, context.assets_def is the subset itself.
-    return context.selected_asset_keys == set(membrana_dbt_models.keys)
-
-
-def run_dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, plan: BuildPlan) -> Iterator:
+def run_dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, folder: DataFolder,
+                  plan: BuildPlan) -> Iterator:
     args = ["build", "--full-refresh"] if plan.full_refresh else ["build"]
     # dbt unit tests test the models' SQL, not the night's data: they run in the test suite
     # (tests/e2e/test_dbt_unit_tests.py), not every night.
     args += ["--exclude-resource-type", "unit_test"]
-    # Read by the incremental models (an environment variable keeps dbt's partial parsing valid).
-    os.environ["MEMBRANA_LOADED_AFTER"] = plan.loaded_after or ""
     # One target folder per data folder: dbt's partial-parse state survives from one night to the next
     # (it is only valid for the profile, hence the warehouse path, it was made with).
-    yield from dbt.cli(args, context=context, target_path=paths.dbt_target_dir()).stream()
+    with dbt_environment(folder, plan.loaded_after):
+        invocation = dbt.cli(args, context=context, target_path=folder.dbt_target)  # dbt starts with this environment
+    yield from invocation.stream()
 
 
 def check_as_json(result: dg.AssetCheckResult) -> dict:
@@ -112,7 +123,7 @@ def check_as_json(result: dg.AssetCheckResult) -> dict:
     }
 
 
-def results_of_the_last_build(context: dg.AssetExecutionContext, plan: BuildPlan) -> Iterator:
+def results_of_the_last_build(context: dg.AssetExecutionContext, folder: DataFolder, plan: BuildPlan) -> Iterator:
     """Each model as materialized, unchanged, and each dbt test with the result it had in the last build
     (the same tables give the same result); a test without a stored result is reported as not run."""
     selected_keys = context.selected_asset_keys
@@ -120,8 +131,8 @@ def results_of_the_last_build(context: dg.AssetExecutionContext, plan: BuildPlan
     in_dependency_order = TopologicalSorter({key: deps.get(key, set()) & selected_keys for key in selected_keys})
     for key in in_dependency_order.static_order():  # Dagster wants a multi-asset's outputs in that order
         yield dg.MaterializeResult(asset_key=key, metadata={"rebuilt": False, "why": plan.reason})
-    with duckdb.connect(str(paths.warehouse_path())) as con:
-        stored = stored_dbt_test_results(con)
+    with duckdb.connect(str(folder.warehouse)) as con:
+        stored = stored_dbt_test_results(folder.check_results, con)
     selected = context.selected_asset_check_keys
     for check in stored:
         key = dg.AssetCheckKey(dg.AssetKey(check["asset_key"]), check["check_name"])

@@ -1,0 +1,26 @@
+"""What a dbt invocation reads from its environment: profiles.yml the data folder (hence the warehouse),
+the incremental models the watermark. Set for the invocation only, then restored."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from orchestration.data_folder import DataFolder
+
+
+@contextmanager
+def dbt_environment(folder: DataFolder, loaded_after: str | None) -> Iterator[None]:
+    """`loaded_after`: the newest load time the last build saw (the incremental models append and restage
+    only rows loaded after it); None for a full refresh. An environment variable, not a dbt var, so that
+    dbt's partial parsing stays valid from one night to the next."""
+    values = {"MEMBRANA_DATA_DIR": str(folder.root), "MEMBRANA_LOADED_AFTER": loaded_after or ""}
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
