@@ -168,13 +168,13 @@ def command_docs(args: argparse.Namespace) -> int:
 
 
 def command_plan(argv: list[str]) -> int:
+    from orchestration.planning.defaults import published_plan_defaults
     from orchestration.planning.planner import PlanInputError, PlanInputs, parse_plan_args, plan, validate
-    from orchestration.publish.summary import warehouse_plan_defaults
 
     try:
         given, as_json = parse_plan_args(argv)
         missing = [name for name, value in given.items() if value is None]
-        defaults = warehouse_plan_defaults(data_folder_from_environment().published, missing) if missing else {}
+        defaults = published_plan_defaults(data_folder_from_environment().published, missing) if missing else {}
         inputs = PlanInputs(**{**given, **{k: v for k, v in defaults.items() if given.get(k) is None}})
         validate(inputs)
     except PlanInputError as error:

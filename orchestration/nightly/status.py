@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publish.summary import connect_snapshot
+from orchestration.publish.snapshot import connect_snapshot
 
 LAST_RUN_FILE = "last_run.json"
 RUN_REPORT_FILE = "run_report.json"
@@ -54,7 +54,7 @@ def read_json(path: Path) -> dict | None:
         return None
 
 
-def source_freshness(published: Path, today: date) -> list[dict]:
+def published_data_through(published: Path, today: date) -> list[dict]:
     """Per source, the last day its data reaches in the published funnel and how many days ago that was."""
     measures = ", ".join(f"max(case when {measure} > 0 then date end) as {source}"
                          for source, measure in SOURCE_MEASURES.items())
@@ -96,7 +96,7 @@ def collect_status(data_dir: Path, today: date) -> dict:
     }
     if snapshot.exists():
         status["published_at"] = datetime.fromtimestamp(snapshot.stat().st_mtime).isoformat(timespec="seconds")
-        status["freshness"] = source_freshness(published, today)
+        status["freshness"] = published_data_through(published, today)
     status["outputs"] = {name: path for name, path in status["outputs"].items() if Path(path).exists()}
     return status
 

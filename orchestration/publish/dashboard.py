@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from orchestration.publish import svg_charts
-from orchestration.publish.summary import connect_snapshot, last_complete_month
+from orchestration.publish.snapshot import connect_snapshot, last_complete_month
 from orchestration.publish.svg_charts import PALETTE, Series
 
 LANGUAGES = ("en", "ru")

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from orchestration.publish.summary import connect_snapshot
+from orchestration.publish.snapshot import connect_snapshot
 
 FORMATS = ("csv", "parquet", "xlsx")
 EXCEL_MAX_ROWS = 1_048_575  # one row of Excel's 1,048,576 is the header

@@ -1,4 +1,5 @@
-"""Publish: copy the audited marts to a snapshot analysts and BI read, atomically.
+"""The published snapshot: the audited marts copied to a file analysts and BI read, atomically, and opened
+read-only by everything that reads it (summary, dashboard, export, status, planner).
 
 `published/marts.duckdb` is written under a temporary name and renamed over the old one, so a reader
 that holds the old file open keeps reading it undisturbed and a new reader sees the whole new
@@ -71,3 +72,15 @@ def remove_old_parquet_dirs(published: Path, keep: str) -> None:
     folders = sorted(p for p in published.glob("parquet-*") if p.is_dir() and p.name != keep)
     for folder in folders[:-1]:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def connect_snapshot(published: Path) -> duckdb.DuckDBPyConnection:
+    """The snapshot attached read-only as `snapshot` (its own name, `marts`, would clash with the schema)."""
+    con = duckdb.connect()
+    con.execute(f"attach '{published / 'marts.duckdb'}' as snapshot (read_only)")
+    return con
+
+
+def last_complete_month(con) -> object | None:
+    row = con.execute("select max(month) from snapshot.marts.capacity_plan where is_complete_month").fetchone()
+    return row[0] if row else None

@@ -1,9 +1,9 @@
-"""What `membrana run` prints and what `membrana plan` takes from the warehouse, read from the
-published snapshot (read-only, so it never waits for a running build)."""
+"""What `membrana run` prints and the Dagster UI shows of the KPIs, read from the published snapshot
+(read-only, so it never waits for a running build)."""
 
 from pathlib import Path
 
-import duckdb
+from orchestration.publish.snapshot import connect_snapshot, last_complete_month
 
 SUMMARY_COLUMNS = [
     ("channel", "channel", "{}"),
@@ -20,18 +20,6 @@ SUMMARY_COLUMNS = [
     ("average_check", "СЧ", "{:,.0f}"),
     ("romi", "ROMI", "{:.0%}"),
 ]
-
-
-def connect_snapshot(published: Path) -> duckdb.DuckDBPyConnection:
-    """The snapshot attached read-only as `snapshot` (its own name, `marts`, would clash with the schema)."""
-    con = duckdb.connect()
-    con.execute(f"attach '{published / 'marts.duckdb'}' as snapshot (read_only)")
-    return con
-
-
-def last_complete_month(con) -> object | None:
-    row = con.execute("select max(month) from snapshot.marts.capacity_plan where is_complete_month").fetchone()
-    return row[0] if row else None
 
 
 def format_cell(value, pattern: str) -> str:
@@ -65,44 +53,6 @@ def kpi_summary(published: Path, seconds: float) -> str:
     lines.append(f"Published in {seconds:.1f} s: {published / 'marts.duckdb'} (schema marts) "
                  f"and {published / 'parquet'}/<mart>.parquet")
     return "\n".join(lines)
-
-
-# Plan inputs → the capacity_plan column that holds the last complete month's value.
-PLAN_DEFAULT_COLUMNS = {
-    "units": "production_units",
-    "jobs_per_unit": "jobs_per_unit_per_shift",
-    "working_days": "working_days_per_month",
-    "shift_hours": "shift_hours",
-    "meeting_hours": "meeting_hours",
-    "call_minutes": "call_minutes",
-    "booking_rate": "booking_rate",
-    "no_show_rate": "no_show_rate",
-    "closing_rate": "closing_rate",
-}
-
-
-def warehouse_plan_defaults(published: Path, wanted: list[str]) -> dict[str, float]:
-    """The last complete month's settings and measured rates, for the plan inputs not given as flags."""
-    from orchestration.planning.planner import PlanInputError
-
-    flags = ", ".join("--" + name.replace("_", "-") for name in wanted)
-    snapshot = published / "marts.duckdb"
-    if not snapshot.exists():
-        raise PlanInputError(f"no published marts at {snapshot} to take {flags} from: run `membrana run` or give them")
-    with connect_snapshot(published) as con:
-        month = last_complete_month(con)
-        if month is None:
-            raise PlanInputError(f"no complete month in {snapshot} to take {flags} from: give them as flags")
-        columns = ", ".join(PLAN_DEFAULT_COLUMNS[name] for name in wanted)
-        values = con.execute(f"select {columns} from snapshot.marts.capacity_plan where month = ?", [month]).fetchone()
-    result = {name: None if value is None else float(value) for name, value in zip(wanted, values)}
-    empty = [name for name, value in result.items() if value is None]
-    if empty:
-        raise PlanInputError(
-            f"{month:%Y-%m} has no measured {', '.join(empty)} (no volume): give "
-            + ", ".join("--" + name.replace("_", "-") for name in empty)
-        )
-    return result
 
 
 def kpi_markdown(published: Path) -> str:
