@@ -1,10 +1,7 @@
 """The Dagster code location: the definitions of defs/, on the data folder given (MEMBRANA_DATA_DIR or the demo
 under `dagster dev`; `membrana run` passes its own in the run's config)."""
 
-import os
-
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.data_folder import DataFolder, data_folder_from_environment
 from orchestration.defs.ingest.assets import config_assets, raw_assets
@@ -16,7 +13,7 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.schedules import nightly_schedule
 from orchestration.defs.sensors import landing_files_sensor
 from orchestration.defs.transform.dbt_assets import build_dbt_models
-from orchestration.project import DBT_EXECUTABLE, membrana_dbt_project, prepare_manifest_if_stale
+from orchestration.project import prepare_manifest_if_stale
 
 
 def membrana_definitions(folder: DataFolder) -> dg.Definitions:
@@ -28,9 +25,7 @@ def membrana_definitions(folder: DataFolder) -> dg.Definitions:
         schedules=[nightly_schedule],
         sensors=[landing_files_sensor],
         resources={
-            "dbt": DbtCliResource(project_dir=membrana_dbt_project, dbt_executable=str(DBT_EXECUTABLE)),
-            "warehouse": WarehouseResource(data_dir=str(folder.root),
-                                           memory_limit=os.environ.get("MEMBRANA_DUCKDB_MEMORY")),
+            "warehouse": WarehouseResource(data_dir=str(folder.root)),
         },
         # DuckDB has one writer: steps run one after another in the run's own process.
         executor=dg.in_process_executor,

@@ -9,11 +9,13 @@ from orchestration.data_folder import DataFolder
 
 
 @contextmanager
-def dbt_environment(folder: DataFolder, loaded_after: str | None) -> Iterator[None]:
+def dbt_environment(folder: DataFolder, loaded_after: str | None,
+                    extra: dict[str, str] | None = None) -> Iterator[None]:
     """`loaded_after`: the newest load time the last build saw (the incremental models append and restage
     only rows loaded after it); None for a full refresh. An environment variable, not a dbt var, so that
-    dbt's partial parsing stays valid from one night to the next."""
-    values = {"MEMBRANA_DATA_DIR": str(folder.root), "MEMBRANA_LOADED_AFTER": loaded_after or ""}
+    dbt's partial parsing stays valid from one night to the next. `extra`: more of dbt's own settings
+    (DBT_INDIRECT_SELECTION for a subset)."""
+    values = {"MEMBRANA_DATA_DIR": str(folder.root), "MEMBRANA_LOADED_AFTER": loaded_after or "", **(extra or {})}
     before = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:

@@ -1,4 +1,5 @@
-"""Resources: the data folder with its DuckDB warehouse, and dbt on the project's profiles.yml.
+"""Resources: the data folder with its DuckDB warehouse (dbt runs in process on the same folder,
+build/dbt_runner.py).
 
 The warehouse resource is the one place the Dagster definitions learn which data folder they work on
 (`membrana run` passes it in the run's config; `dagster dev` takes MEMBRANA_DATA_DIR or the demo)."""

@@ -14,7 +14,12 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
+from dagster_dbt.asset_utils import (
+    get_asset_check_key_for_test,
+    get_manifest_and_translator_from_dbt_assets,
+    get_updated_cli_invocation_params_for_context,
+)
 
 from orchestration.build.build_state import (
     BuildPlan,
@@ -23,7 +28,7 @@ from orchestration.build.build_state import (
     plan_build,
     record_build,
 )
-from orchestration.build.dbt_environment import dbt_environment
+from orchestration.build.dbt_runner import DbtInvocation, failure_summary, invoke_dbt
 from orchestration.build.reconciliation import reconcile_files
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
 from orchestration.defs.resources import WarehouseResource
@@ -60,16 +65,15 @@ def build_dbt_models() -> dg.AssetsDefinition:
         project=membrana_dbt_project,
         dagster_dbt_translator=MembranaTranslator(),
     )
-    def membrana_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
-                            config: BuildConfig):
+    def membrana_dbt_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource, config: BuildConfig):
         # Compared with the whole multi-asset: in a subset run, context.assets_def is the subset itself.
         every_model = set(membrana_dbt_models.keys)
-        yield from build_models(context, dbt, warehouse.folder, config, every_model)
+        yield from build_models(context, warehouse.folder, config, every_model)
 
     return membrana_dbt_models
 
 
-def build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, folder: DataFolder, config: BuildConfig,
+def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: BuildConfig,
                  every_model: set[dg.AssetKey]):
     fingerprint = config_fingerprint(folder.config, DEFAULT_CONFIG_DIR)
     project_fingerprint = dbt_project_fingerprint()
@@ -84,7 +88,7 @@ def build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, folder:
         context.log.info(f"dbt build: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason})")
         preload_expectations()  # the expectation suites will validate the rebuilt marts
         checks = []
-        for event in run_dbt_build(context, dbt, folder, plan):
+        for event in run_dbt_build(context, folder, plan):
             if isinstance(event, dg.AssetCheckResult):
                 checks.append(check_as_json(event))
             yield event
@@ -102,24 +106,65 @@ def build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, folder:
         record_build(con, built_through, fingerprint, project_fingerprint)
 
 
-def run_dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, folder: DataFolder,
-                  plan: BuildPlan) -> Iterator:
+def run_dbt_build(context: dg.AssetExecutionContext, folder: DataFolder, plan: BuildPlan) -> Iterator:
+    """dbt build of the selected models and tests, in this process; each model's result as its
+    materialization and each test's as its asset check, once dbt is done."""
     args = ["build", "--full-refresh"] if plan.full_refresh else ["build"]
     # dbt unit tests test the models' SQL, not the night's data: they run in the test suite
     # (tests/e2e/test_dbt_unit_tests.py), not every night.
     args += ["--exclude-resource-type", "unit_test"]
-    # One target folder per data folder: dbt's partial-parse state survives from one night to the next
-    # (it is only valid for the profile, hence the warehouse path, it was made with).
-    with dbt_environment(folder, plan.loaded_after):
-        invocation = dbt.cli(args, context=context, target_path=folder.dbt_target)  # dbt starts with this environment
-    yield from invocation.stream()
+    manifest, translator, project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+    selection = get_updated_cli_invocation_params_for_context(context, manifest, translator)
+    if selection.dbt_project is not None and selection.dbt_project.project_dir != project.project_dir:
+        raise dg.Failure("a selection too large for dbt's command line: build every model, or fewer")
+    indirect = {"DBT_INDIRECT_SELECTION": selection.indirect_selection} if selection.indirect_selection else {}
+    invocation = invoke_dbt([*args, *selection.selection_args], folder, plan.loaded_after, indirect)
+    yield from node_events(context, invocation, manifest, translator, project)
+    if not invocation.success:
+        raise DbtBuildFailed(failure_summary(invocation))
+
+
+class DbtBuildFailed(Exception):
+    """A model or test of the build failed (the message lists them with dbt's message)."""
+
+
+def node_events(context: dg.AssetExecutionContext, invocation: DbtInvocation, manifest, translator,
+                project) -> Iterator:
+    models, checks = [], []
+    selected_models, selected_checks = context.selected_asset_keys, context.selected_asset_check_keys
+    for result in invocation.results:
+        node = manifest["nodes"].get(result.unique_id)
+        if node is None:
+            continue
+        metadata = {"status": result.status, "execution_seconds": result.seconds}
+        if node["resource_type"] in ("model", "seed", "snapshot") and result.status in ("success", "no-op"):
+            key = translator.get_asset_key(node)
+            if result.rows_affected is not None:
+                metadata["rows_affected"] = result.rows_affected
+            if key in selected_models:
+                models.append(dg.MaterializeResult(asset_key=key, metadata=metadata))
+        elif node["resource_type"] == "test":
+            key = get_asset_check_key_for_test(manifest, translator, result.unique_id, project)
+            if key is None or key not in selected_checks:
+                # a singular test over several marts: its result is in dbt's run_results.json and the log
+                context.log.info(f"dbt test {node['name']}: {result.status}")
+                continue
+            if result.failures is not None:
+                metadata["dagster_dbt/failed_row_count"] = result.failures
+            checks.append(dg.AssetCheckResult(
+                asset_key=key.asset_key, check_name=key.name, passed=result.status == "pass",
+                severity=dg.AssetCheckSeverity.WARN if result.status == "warn" else dg.AssetCheckSeverity.ERROR,
+                metadata=metadata,
+            ))
+    yield from models  # dbt finished each model after its parents: the order Dagster wants
+    yield from checks
 
 
 def check_as_json(result: dg.AssetCheckResult) -> dict:
     failed_rows = result.metadata.get("dagster_dbt/failed_row_count")
     return {
         "asset_key": list(result.asset_key.path), "check_name": result.check_name, "passed": result.passed,
-        "severity": result.severity.value, "failed_row_count": failed_rows.value if failed_rows else None,
+        "severity": result.severity.value, "failed_row_count": getattr(failed_rows, "value", failed_rows),
     }
 
 

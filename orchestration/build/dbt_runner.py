@@ -1,0 +1,84 @@
+"""dbt run in this process, through its Python entry point (dbtRunner), instead of a `dbt` subprocess per
+invocation: no second interpreter to start, no `dbt --version` probe (which also looks for dbt's latest
+release on the internet), no JSON log stream to parse event by event. dbt's partial parsing (its state kept
+in the data folder's logs/dbt/) makes a night's parse cheap; the results come back as dbt's own objects."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from orchestration.build.dbt_environment import dbt_environment
+from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT, DataFolder
+
+
+class DbtInvocationError(Exception):
+    """dbt stopped before or while running nodes; the message names the first failures."""
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    unique_id: str
+    status: str  # dbt's: success, error, skipped, pass, fail, warn, no-op
+    seconds: float
+    failures: int | None  # a test's failing rows
+    message: str | None
+    rows_affected: int | None = None
+
+
+@dataclass(frozen=True)
+class DbtInvocation:
+    success: bool
+    results: list[NodeResult]  # in the order dbt finished them (parents before children)
+    error: str | None = None  # why dbt stopped before running nodes (a parse or connection error)
+
+
+def invoke_dbt(args: Sequence[str], folder: DataFolder, loaded_after: str | None = None,
+               extra_environment: dict[str, str] | None = None) -> DbtInvocation:
+    """Runs `dbt <args>` on the data folder's warehouse; its artifacts and log go to logs/dbt/."""
+    from dbt.cli.main import dbtRunner  # dbt's import costs a second or two: only when dbt runs
+
+    common = [
+        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROJECT_ROOT),
+        "--target-path", str(folder.dbt_target), "--log-path", str(folder.dbt_target),
+        "--no-send-anonymous-usage-stats", "--no-use-colors",
+    ]
+    with dbt_environment(folder, loaded_after, extra_environment):
+        try:
+            outcome = dbtRunner().invoke([*args, *common])
+        finally:
+            release_warehouse()
+    run = outcome.result
+    if run is None or not hasattr(run, "results"):
+        return DbtInvocation(False, [], first_line(str(outcome.exception)) if outcome.exception else "dbt failed")
+    results = [
+        NodeResult(
+            unique_id=result.node.unique_id, status=str(result.status), seconds=round(result.execution_time, 3),
+            failures=result.failures, message=result.message,
+            rows_affected=(result.adapter_response or {}).get("rows_affected"),
+        )
+        for result in run.results
+    ]
+    error = None if outcome.exception is None else first_line(str(outcome.exception))
+    return DbtInvocation(outcome.success, results, error)
+
+
+def release_warehouse() -> None:
+    """dbt-duckdb keeps the warehouse file open in the process after dbt is done (a process-wide
+    environment it reuses between invocations); the loader, the checks and the publish open it next."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
+def failure_summary(invocation: DbtInvocation) -> str:
+    """The failed nodes with dbt's message for each (a settings error keeps its `Error: config/…` line)."""
+    failed = [result for result in invocation.results if result.status in ("error", "fail")]
+    if not failed:
+        return invocation.error or "dbt failed"
+    return "\n".join(f"{result.unique_id} {result.status}: {(result.message or '').strip()}" for result in failed)
+
+
+def first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0]
