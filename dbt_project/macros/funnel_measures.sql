@@ -1,11 +1,12 @@
 {# The additive measures of the funnel, in the order of the contract's funnel_daily: event counts,
-   then money. Marts and reconciliation tests sum these same columns. #}
+   then money. Marts and reconciliation tests sum these same columns. Declared once, as the var
+   funnel_measures in dbt_project.yml (which the Python quality suites read too). #}
 {% macro funnel_counts() -%}
-    {{ return(['incoming_contacts', 'fixed_leads', 'meetings_booked', 'meetings_held', 'no_shows', 'deals_won']) }}
+    {{ return(var('funnel_measures')['counts']) }}
 {%- endmacro %}
 
 {% macro funnel_money() -%}
-    {{ return(['revenue', 'ad_spend', 'other_costs']) }}
+    {{ return(var('funnel_measures')['money']) }}
 {%- endmacro %}
 
 {# `sum(column) as column` for each column, comma-separated. #}

@@ -14,13 +14,21 @@ lead that booked twice). A mart without a suite of its own gets the minimal one 
 until it is given one here.
 """
 
+import yaml
+
+from orchestration.data_folder import DBT_PROJECT_DIR
+
 # GE through our runner module, which switches GE's usage statistics off before importing it.
 from orchestration.quality.expectations import gx
 
 expect = gx.expectations
 
-FUNNEL_COUNTS = ("incoming_contacts", "fixed_leads", "meetings_booked", "meetings_held", "no_shows", "deals_won")
-FUNNEL_MONEY = ("revenue", "ad_spend", "other_costs", "fixation_cost", "acquisition_cost")
+# The funnel's additive measures, declared once for dbt and for us: vars.funnel_measures of dbt_project.yml.
+FUNNEL_MEASURES = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"][
+    "funnel_measures"]
+FUNNEL_COUNTS = tuple(FUNNEL_MEASURES["counts"])
+# the money summed from events, then the costs funnel_daily prices per day (fixation, and their total)
+FUNNEL_MONEY = (*FUNNEL_MEASURES["money"], "fixation_cost", "acquisition_cost")
 
 
 def grain(*columns: str) -> list:

@@ -25,7 +25,7 @@ money_without_rate as (
     select 'deals' as entity, deals.source_file, deals.source_line as line_number,
         'no exchange rate for ' || deals.currency_code || ' on or before ' || cast(deals.closed_date as {{ dbt.type_string() }})
             as reason,
-        {{ raw_record(crm_export_columns('deals'), 'raw_deals.') }} as raw_record
+        {{ raw_record(raw_export_columns('deals'), 'raw_deals.') }} as raw_record
     from {{ ref('int_deals_converted_to_base') }} as deals
     inner join {{ source('raw', 'deals') }} as raw_deals
         on deals.source_file = raw_deals.source_file and deals.source_line = raw_deals.source_line

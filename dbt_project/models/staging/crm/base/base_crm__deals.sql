@@ -3,7 +3,9 @@
 {# A table: staging, quarantine, file reconciliation and the nightly rebuild plan all read every version.
    Incremental on DuckDB (dbt_project.yml): a raw row is typed and checked once, when its file is loaded
    (raw_rows_to_append). #}
-{# the typed columns the table keeps (the raw_<column> text only serves raw_record) #}
+{# the typed columns the table keeps (the raw_<column> text only serves raw_record): each raw column is
+   typed its own way below (text, lower/upper, a timestamp or a number, renamed), so the typed select
+   names them, and this list is its output; the raw columns come from the contract (raw_export_columns) #}
 {% set typed_columns = [
     'deal_id', 'lead_id', 'client_key', 'deal_status', 'currency_code', 'amount', 'created_at',
     'closed_at', 'updated_at', 'source_file', 'source_line', 'loaded_at', 'amount_text',
@@ -34,7 +36,7 @@ typed as (
         source_file,
         source_line,
         loaded_at,
-        {{ raw_columns('source', crm_export_columns('deals')) }},
+        {{ raw_columns('source', raw_export_columns('deals')) }},
         {{ blank_to_null('amount') }} as amount_text,
         {{ blank_to_null('created_at') }} as created_at_text,
         {{ blank_to_null('closed_at') }} as closed_at_text,
@@ -64,7 +66,7 @@ checked as (
 ),
 
 final as (
-    {{ with_conflicting_versions('checked', 'deal_id', crm_export_columns('deals'), typed_columns) }}
+    {{ with_conflicting_versions('checked', 'deal_id', raw_export_columns('deals'), typed_columns) }}
 )
 
 select * from final

@@ -2,7 +2,9 @@
 {# A table: staging, quarantine, file reconciliation and the nightly rebuild plan all read every version.
    Incremental on DuckDB (dbt_project.yml): a raw row is typed and checked once, when its file is loaded
    (raw_rows_to_append). #}
-{# the typed columns the table keeps (the raw_<column> text only serves raw_record) #}
+{# the typed columns the table keeps (the raw_<column> text only serves raw_record): each raw column is
+   typed its own way below (text, lower/upper, a timestamp or a number, renamed), so the typed select
+   names them, and this list is its output; the raw columns come from the contract (raw_export_columns) #}
 {% set typed_columns = [
     'lead_id', 'operator_id', 'manager_id', 'client_key', 'source', 'medium', 'campaign',
     'lead_status', 'created_at', 'updated_at', 'source_file', 'source_line', 'loaded_at',
@@ -33,7 +35,7 @@ typed as (
         source_file,
         source_line,
         loaded_at,
-        {{ raw_columns('source', crm_export_columns('leads')) }},
+        {{ raw_columns('source', raw_export_columns('leads')) }},
         {{ blank_to_null('created_at') }} as created_at_text,
         {{ blank_to_null('updated_at') }} as updated_at_text
     from source
@@ -52,7 +54,7 @@ checked as (
 ),
 
 final as (
-    {{ with_conflicting_versions('checked', 'lead_id', crm_export_columns('leads'), typed_columns) }}
+    {{ with_conflicting_versions('checked', 'lead_id', raw_export_columns('leads'), typed_columns) }}
 )
 
 select * from final

@@ -2,7 +2,9 @@
 {# A table: staging, quarantine, file reconciliation and the nightly rebuild plan all read every version.
    Incremental on DuckDB (dbt_project.yml): a raw row is typed and checked once, when its file is loaded
    (raw_rows_to_append). #}
-{# the typed columns the table keeps (the raw_<column> text only serves raw_record) #}
+{# the typed columns the table keeps (the raw_<column> text only serves raw_record): each raw column is
+   typed its own way below (text, lower/upper, a timestamp or a number, renamed), so the typed select
+   names them, and this list is its output; the raw columns come from the contract (raw_export_columns) #}
 {% set typed_columns = [
     'meeting_id', 'lead_id', 'manager_id', 'meeting_status', 'booked_at', 'scheduled_at',
     'updated_at', 'source_file', 'source_line', 'loaded_at', 'booked_at_text', 'scheduled_at_text',
@@ -30,7 +32,7 @@ typed as (
         source_file,
         source_line,
         loaded_at,
-        {{ raw_columns('source', crm_export_columns('meetings')) }},
+        {{ raw_columns('source', raw_export_columns('meetings')) }},
         {{ blank_to_null('booked_at') }} as booked_at_text,
         {{ blank_to_null('scheduled_at') }} as scheduled_at_text,
         {{ blank_to_null('updated_at') }} as updated_at_text
@@ -57,7 +59,7 @@ checked as (
 ),
 
 final as (
-    {{ with_conflicting_versions('checked', 'meeting_id', crm_export_columns('meetings'), typed_columns) }}
+    {{ with_conflicting_versions('checked', 'meeting_id', raw_export_columns('meetings'), typed_columns) }}
 )
 
 select * from final

@@ -20,8 +20,7 @@ typed as (
         source_file,
         source_line,
         loaded_at,
-        {{ raw_record(['period_start', 'period_end', 'channel', 'cost_type', 'amount', 'currency']) }}
-            as raw_record,
+        {{ raw_record(raw_export_columns('costs')) }} as raw_record,
         {{ blank_to_null('amount') }} as amount_text,
         {{ blank_to_null('period_start') }} as period_start_text,
         {{ blank_to_null('period_end') }} as period_end_text

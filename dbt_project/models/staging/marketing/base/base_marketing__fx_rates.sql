@@ -13,7 +13,7 @@ typed as (
         source_file,
         source_line,
         loaded_at,
-        {{ raw_record(['date', 'currency', 'rate_to_base']) }} as raw_record,
+        {{ raw_record(raw_export_columns('fx_rates')) }} as raw_record,
         {{ blank_to_null('date') }} as date_text,
         {{ blank_to_null('rate_to_base') }} as rate_text
     from source
