@@ -55,14 +55,31 @@ def test_a_cycle_would_be_found(monkeypatch):
         tuple(TopologicalSorter(graph).static_order())
 
 
-def test_importing_the_definitions_parses_nothing(tmp_path):
-    """Importing the code location runs no dbt (its manifest is prepared when the definitions load)."""
-    target = PACKAGE.parent / "dbt_project" / "target"
-    manifest = target / "manifest.json"
-    before = manifest.stat().st_mtime_ns if manifest.exists() else None
-    model = next((PACKAGE.parent / "dbt_project" / "models").rglob("*.sql"))
-    os.utime(model)  # the manifest is now stale: a parse on import would rewrite it
-    subprocess.run([sys.executable, "-c", "import orchestration.definitions, orchestration.cli"], check=True,
-                   env={**os.environ, "MEMBRANA_DATA_DIR": str(tmp_path)})
-    after = manifest.stat().st_mtime_ns if manifest.exists() else None
-    assert after == before
+# Imports the code location and the command with every way of running dbt or another program made to fail.
+IMPORT_WITH_WORK_FORBIDDEN = """
+import subprocess
+import orchestration.project as project
+
+def forbidden(*args, **kwargs):
+    raise AssertionError("work on import: " + repr(args[:1]))
+
+subprocess.Popen = forbidden
+project.prepare_manifest_if_stale = forbidden
+import orchestration.definitions, orchestration.cli, orchestration.nightly.run
+print("imported")
+"""
+
+
+def test_importing_the_code_location_runs_nothing(tmp_path):
+    """No dbt parse, no subprocess on import: the manifest is prepared when the definitions are loaded."""
+    imported = subprocess.run([sys.executable, "-c", IMPORT_WITH_WORK_FORBIDDEN], capture_output=True, text=True,
+                              env={**os.environ, "MEMBRANA_DATA_DIR": str(tmp_path)}, check=False)
+    assert imported.returncode == 0 and imported.stdout.strip() == "imported", imported.stderr[-2000:]
+
+
+def test_loading_the_definitions_is_where_the_manifest_is_prepared(tmp_path):
+    """The same guard catches the preparation once the definitions are loaded (so it can fail)."""
+    loading = IMPORT_WITH_WORK_FORBIDDEN.replace('print("imported")', "orchestration.definitions.defs()")
+    loaded = subprocess.run([sys.executable, "-c", loading], capture_output=True, text=True,
+                            env={**os.environ, "MEMBRANA_DATA_DIR": str(tmp_path)}, check=False)
+    assert loaded.returncode != 0 and "work on import" in loaded.stderr
