@@ -27,8 +27,7 @@ run: $(BIN)/membrana
 	@test -d $(DATA_DIR)/landing || $(BIN)/membrana demo --out $(DATA_DIR)
 	MEMBRANA_DATA_DIR=$(DATA_DIR) $(BIN)/membrana run
 
-test: $(VENV)/.spark-installed browser
-	$(BIN)/ruff check orchestration tests
+test: $(VENV)/.spark-installed browser lint
 	$(BIN)/pytest
 
 # Debian's headless Chromium for the dashboard's browser test; installed only when missing (CI runs as root).
@@ -57,8 +56,12 @@ SIZE ?= small medium large
 bench: $(BIN)/membrana
 	$(BIN)/python bench/run_bench.py --sizes "$(SIZE)"
 
+# ruff, and sqlfluff over the dbt models (.sqlfluff). sqlfluff compiles them with dbt, whose profile wants a
+# data folder: an empty temporary one, so lint never opens a real warehouse.
 lint: $(BIN)/membrana
 	$(BIN)/ruff check orchestration tests
+	tmp=$$(mktemp -d) && MEMBRANA_DATA_DIR=$$tmp MEMBRANA_TARGET=duckdb $(BIN)/sqlfluff lint dbt_project/models; \
+		status=$$?; rm -rf $$tmp; exit $$status
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs

@@ -34,22 +34,23 @@ final as (
     select
         compared.month,
         compared.channel,
-        is_planned,
+        compared.is_planned,
         coalesce(months.is_complete_month, false) as is_complete_month,
-        target_contacts,
-        cast(actual_contacts as {{ dbt.type_bigint() }}) as actual_contacts,
-        {{ safe_divide('actual_contacts', 'target_contacts') }} as contacts_achievement,
-        target_deals,
-        cast(actual_deals as {{ dbt.type_bigint() }}) as actual_deals,
-        {{ safe_divide('actual_deals', 'target_deals') }} as deals_achievement,
-        target_revenue,
-        cast(actual_revenue as {{ dbt.type_numeric() }}) as actual_revenue,
-        {{ safe_divide('actual_revenue', 'target_revenue') }} as revenue_achievement,
-        cast(actual_revenue - target_revenue as {{ dbt.type_numeric() }}) as revenue_deviation,
-        target_budget,
-        cast(actual_budget as {{ dbt.type_numeric() }}) as actual_budget,
-        {{ safe_divide('actual_budget', 'target_budget') }} as budget_spent_share,
-        cast(actual_budget - target_budget as {{ dbt.type_numeric() }}) as budget_deviation
+        compared.target_contacts,
+        cast(compared.actual_contacts as {{ dbt.type_bigint() }}) as actual_contacts,
+        {{ safe_divide('compared.actual_contacts', 'compared.target_contacts') }} as contacts_achievement,
+        compared.target_deals,
+        cast(compared.actual_deals as {{ dbt.type_bigint() }}) as actual_deals,
+        {{ safe_divide('compared.actual_deals', 'compared.target_deals') }} as deals_achievement,
+        compared.target_revenue,
+        cast(compared.actual_revenue as {{ dbt.type_numeric() }}) as actual_revenue,
+        {{ safe_divide('compared.actual_revenue', 'compared.target_revenue') }} as revenue_achievement,
+        cast(compared.actual_revenue - compared.target_revenue as {{ dbt.type_numeric() }})
+            as revenue_deviation,
+        compared.target_budget,
+        cast(compared.actual_budget as {{ dbt.type_numeric() }}) as actual_budget,
+        {{ safe_divide('compared.actual_budget', 'compared.target_budget') }} as budget_spent_share,
+        cast(compared.actual_budget - compared.target_budget as {{ dbt.type_numeric() }}) as budget_deviation
     from compared
     left join {{ ref('capacity_plan') }} as months on compared.month = months.month
 )

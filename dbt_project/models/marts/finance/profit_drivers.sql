@@ -33,10 +33,18 @@ clients as (
 ),
 
 {# every channel in every month, so that a channel's quiet month is a change to zero, not a gap #}
+months as (
+    select distinct month from kpi
+),
+
+channels as (
+    select distinct channel from kpi
+),
+
 grid as (
     select months.month, channels.channel
-    from (select distinct month from kpi) as months
-    cross join (select distinct channel from kpi) as channels
+    from months
+    cross join channels
 ),
 
 measured as (

@@ -74,7 +74,7 @@ counted as (
     left join lead_groups
         on passed_by_week.cohort_month = lead_groups.cohort_month
         and passed_by_week.channel = lead_groups.channel
-        and lead_groups.booked_week <= passed_by_week.week_number
+        and passed_by_week.week_number >= lead_groups.booked_week
     group by 1, 2, 3, 4
 ),
 

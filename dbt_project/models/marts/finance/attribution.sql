@@ -33,9 +33,9 @@ deal_touches as (
     from deals
     inner join touches
         on deals.client_id = touches.client_id
-        and touches.touched_at <= deals.closed_at
+        and deals.closed_at >= touches.touched_at
         and (deals.previous_purchase_closed_at is null
-             or touches.touched_at > deals.previous_purchase_closed_at)
+             or deals.previous_purchase_closed_at < touches.touched_at)
 ),
 
 {# a deal without touches is its own single touch, on its own channel #}
