@@ -5,7 +5,7 @@ the file, the line and what to fix instead of a wrong number in a mart."""
 import duckdb
 
 # Canonical stages of a lead (config/lead_statuses.csv), in funnel order; see
-# dbt_project/models/marts/_lead_qualification.yml for what each one means.
+# dbt_project/models/marts/funnel/_lead_qualification.yml for what each one means.
 LEAD_STAGES = ("lead", "disqualified", "mql", "rejected", "sal", "sql", "won", "lost")
 
 PLAN_TARGETS = ("target_contacts", "target_deals", "target_revenue", "target_budget")

@@ -3,7 +3,7 @@
 They hold every per-column rule of the marts (keys, not-null, never negative, shares, closed
 vocabularies, one column never above another): one pandas pass per mart, where the same rules as
 dbt tests cost one dbt node each. Rules across models (reconciliations, relationships to the
-channel list) stay dbt tests (dbt_project/tests/singular, models/marts/*.yml).
+channel list) stay dbt tests (dbt_project/tests/singular, models/marts/*/_<mart>.yml).
 
 Severity, on purpose: `critical` blocks the publish (a broken grain, a NULL or negative count or
 amount, a share outside [0, 1], a value outside a closed vocabulary, a missing column: the numbers

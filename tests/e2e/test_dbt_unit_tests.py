@@ -53,7 +53,7 @@ def test_a_unit_test_whose_expectation_is_wrong_fails(built, tmp_path):
     """The same run on a copy of the project where one expected value is off by one: it must fail."""
     project = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    velocity = project / "models" / "marts" / "_stage_velocity.yml"
+    velocity = project / "models" / "marts" / "funnel" / "_stage_velocity.yml"
     expected_row = "2024-03-01,tv,2,0.25,0.45,1.5,1.9,4.5,4.9,10,10,4,1000,250"
     assert expected_row in velocity.read_text()
     velocity.write_text(velocity.read_text().replace(expected_row, expected_row.removesuffix("250") + "251"))
