@@ -1,5 +1,5 @@
 """The whole nightly job on a generated company, checked against an independent computation
-(tests/e2e/reference_funnel.py, plain Python, no SQL) — not by re-running the models."""
+(tests/support/reference_funnel.py, plain Python, no SQL) — not by re-running the models."""
 
 import csv
 import hashlib
@@ -21,7 +21,10 @@ from conftest import (
     run_membrana,
     run_ok,
 )
-from reference_funnel import (
+
+from orchestration.data_folder import DEFAULT_CONFIG_DIR, PROJECT_ROOT
+from orchestration.demo.company import generate_company
+from tests.support.reference_funnel import (
     FUNNEL_COLUMNS,
     MONEY_COLUMNS,
     RATIO_COLUMNS,
@@ -34,10 +37,7 @@ from reference_funnel import (
     reference_kpi_monthly,
     valid_rows,
 )
-from reference_people import reference_membranes
-
-from orchestration.data_folder import DEFAULT_CONFIG_DIR, PROJECT_ROOT
-from orchestration.demo.company import generate_company
+from tests.support.reference_people import reference_membranes
 
 CONTRACT_CHECK = PROJECT_ROOT.parent / "shared" / "tools" / "contract_check.py"
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import assert_same_funnel, funnel_by_key, published_rows, run_membrana
-from reference_funnel import FUNNEL_COLUMNS, MONEY_COLUMNS, reference_funnel_daily
 
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, PROJECT_ROOT
+from tests.support.reference_funnel import FUNNEL_COLUMNS, MONEY_COLUMNS, reference_funnel_daily
 
 # ../shared beside the project; a git worktree elsewhere points at it with MEMBRANA_SHARED_DIR
 SHARED = Path(os.environ.get("MEMBRANA_SHARED_DIR") or PROJECT_ROOT.parent / "shared")
