@@ -19,12 +19,12 @@ import duckdb
 import openpyxl
 import pyarrow.parquet as pq
 import pytest
-from conftest import run_membrana
 
 from orchestration.data_folder import DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, PROJECT_ROOT
 from orchestration.nightly.status import SOURCE_MEASURES
 from orchestration.publish.summary import kpi_markdown
 from tests.support.headless_chromium import CHROMIUM, open_page
+from tests.support.membrana import run_membrana
 from tests.support.reference_funnel import read_landing, reference_funnel_daily, reference_kpi_monthly
 
 COMMANDS = ("run", "plan", "status", "dashboard", "export", "docs", "demo")

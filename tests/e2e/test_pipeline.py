@@ -13,17 +13,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import (
-    assert_same_funnel,
-    assert_same_tables,
-    funnel_by_key,
-    published_rows,
-    run_membrana,
-    run_ok,
-)
 
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, PROJECT_ROOT
 from orchestration.demo.company import generate_company
+from tests.support.marts import assert_same_funnel, assert_same_tables, funnel_by_key, published_rows
+from tests.support.membrana import run_membrana, run_ok
 from tests.support.reference_funnel import (
     FUNNEL_COLUMNS,
     MONEY_COLUMNS,

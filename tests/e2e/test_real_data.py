@@ -16,9 +16,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import assert_same_funnel, funnel_by_key, published_rows, run_membrana
 
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, PROJECT_ROOT
+from tests.support.marts import assert_same_funnel, funnel_by_key, published_rows
+from tests.support.membrana import run_membrana
 from tests.support.reference_funnel import FUNNEL_COLUMNS, MONEY_COLUMNS, reference_funnel_daily
 
 # ../shared beside the project; a git worktree elsewhere points at it with MEMBRANA_SHARED_DIR
