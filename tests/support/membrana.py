@@ -1,14 +1,18 @@
-"""Run `membrana` in a subprocess, as a user would, and write landing files.
+"""Run `membrana`, dbt or a Python script in a subprocess, as a user would, and write landing files.
 
-run_command runs each one: output captured as text, a timeout, no exception
+Every subprocess of the tests starts here (run_command): output captured as text, a timeout, no exception
 on a non-zero exit — the test asserts on the result."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT
+
 BIN = Path(sys.executable).parent  # the virtualenv's bin/: membrana, dbt, python
 MEMBRANA = BIN / "membrana"
+DBT = BIN / "dbt"
 
 
 def run_command(command: list, *, env: dict | None = None, timeout: float = 600,
@@ -39,6 +43,27 @@ def run_ok(data_dir: Path, *args) -> subprocess.CompletedProcess:
     result = run_membrana("run", *args, data_dir=data_dir)
     assert result.returncode == 0, failure(result)
     return result
+
+
+def run_dbt(*args, data_dir: Path, target_path: Path, project_dir: Path = DBT_PROJECT_DIR,
+            env: dict[str, str] | None = None, timeout: float = 600,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`dbt ARGS` on the project (or a copy of it) against `data_dir`'s warehouse, in this process's
+    environment with the virtualenv's bin/ first on PATH; `env` entries added, a None value removed."""
+    run_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+               "MEMBRANA_DATA_DIR": str(data_dir)}
+    for name, value in (env or {}).items():
+        if value is None:
+            run_env.pop(name, None)
+        else:
+            run_env[name] = value
+    return run_command([DBT, *args, "--project-dir", project_dir, "--profiles-dir", PROJECT_ROOT,
+                        "--target-path", target_path], env=run_env, timeout=timeout, cwd=cwd)
+
+
+def run_python(script: Path, *args, timeout: float = 600) -> subprocess.CompletedProcess:
+    """A Python script (a contract check, the benchmark) with this interpreter, in this environment."""
+    return run_command([sys.executable, script, *args], timeout=timeout)
 
 
 def write_files(data_dir: Path, files: dict[str, str]) -> None:
