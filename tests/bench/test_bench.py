@@ -2,22 +2,19 @@
 hold. No time is asserted (a shared CI machine makes timings meaningless)."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from orchestration.data_folder import PROJECT_ROOT
+from tests.support.membrana import run_python
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
-    result = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "bench" / "run_bench.py"), "--sizes", "tiny", "--no-demo",
-         "--work", str(out / "work"), "--report", str(out / "BENCHMARKS.md"), "--json", str(out / "results.json")],
-        capture_output=True, text=True, timeout=1200, check=False,
-    )
+    result = run_python(PROJECT_ROOT / "bench" / "run_bench.py", "--sizes", "tiny", "--no-demo",
+                        "--work", out / "work", "--report", out / "BENCHMARKS.md", "--json", out / "results.json",
+                        timeout=1200)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return json.loads((out / "results.json").read_text()), (out / "BENCHMARKS.md").read_text()
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import published_rows, run_membrana
+
+from tests.support.marts import published_rows
+from tests.support.membrana import run_membrana
 
 
 def test_a_malformed_export_is_one_line_naming_file_line_and_fix(tmp_path):

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import assert_same_funnel, funnel_by_key, published_rows, run_membrana
-from reference_funnel import FUNNEL_COLUMNS, MONEY_COLUMNS, reference_funnel_daily
 
 from orchestration.build.reconciliation import ReconciliationError, reconcile_files
 from orchestration.data_folder import DEFAULT_CONFIG_DIR
 from orchestration.ingest.landing import LandingError, load_config, load_entity
+from tests.support.marts import assert_same_funnel, funnel_by_key, published_rows
+from tests.support.membrana import run_membrana
+from tests.support.reference_funnel import FUNNEL_COLUMNS, MONEY_COLUMNS, reference_funnel_daily
 
 # Each file: its lines after the header, as (line text, the reason it is quarantined or None).
 CONTACTS_HEADER = "contact_id,received_at,contact_type,source,medium,campaign,client_key,lead_id,updated_at"

@@ -3,17 +3,14 @@ not in the nightly build: they test the code, not the night's data. dbt needs th
 exist to type the fixtures, so they run against a warehouse the nightly job has built."""
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT
-
-DBT = Path(sys.executable).parent / "dbt"
+from orchestration.data_folder import DBT_PROJECT_DIR
+from tests.support.membrana import run_dbt
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +19,8 @@ def built(built_demo):
 
 
 def dbt_unit_tests(data_dir: Path, target: Path, project_dir: Path = DBT_PROJECT_DIR) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(DBT), "test", "--resource-type", "unit_test", "--project-dir", str(project_dir),
-         "--profiles-dir", str(PROJECT_ROOT), "--target-path", str(target)],
-        capture_output=True, text=True, timeout=600, check=False,
-        env={**os.environ, "MEMBRANA_DATA_DIR": str(data_dir), "MEMBRANA_LOADED_AFTER": ""},
-    )
+    return run_dbt("test", "--resource-type", "unit_test", data_dir=data_dir, target_path=target,
+                   project_dir=project_dir, env={"MEMBRANA_LOADED_AFTER": ""})
 
 
 def test_the_nightly_build_runs_no_unit_test(built):

@@ -5,7 +5,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import published_rows, run_membrana
+
+from tests.support.marts import published_rows
+from tests.support.membrana import run_membrana
 
 FILES = {
     "landing/contacts/contacts_1.csv": """contact_id,received_at,contact_type,source,medium,campaign,client_key,lead_id,updated_at

@@ -9,23 +9,21 @@ import pty
 import re
 import shutil
 import subprocess
-import sys
 from datetime import date, timedelta
 from html.parser import HTMLParser
-from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
 import openpyxl
 import pyarrow.parquet as pq
 import pytest
-from conftest import run_membrana
-from headless_chromium import CHROMIUM, open_page
-from reference_funnel import read_landing, reference_funnel_daily, reference_kpi_monthly
 
-from orchestration.data_folder import DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, PROJECT_ROOT
+from orchestration.data_folder import DEFAULT_CONFIG_DIR
 from orchestration.nightly.status import SOURCE_MEASURES
 from orchestration.publish.summary import kpi_markdown
+from tests.support.headless_chromium import CHROMIUM, open_page
+from tests.support.membrana import MEMBRANA, membrana_env, run_dbt, run_membrana
+from tests.support.reference_funnel import read_landing, reference_funnel_daily, reference_kpi_monthly
 
 COMMANDS = ("run", "plan", "status", "dashboard", "export", "docs", "demo")
 
@@ -272,9 +270,8 @@ def test_run_on_a_terminal_draws_a_progress_bar_over_every_asset(company):
     total = len(defs().resolve_all_asset_keys())
     controller, terminal = pty.openpty()
     run = subprocess.Popen(
-        [str(Path(sys.executable).parent / "membrana"), "run"], stdin=terminal, stdout=terminal, stderr=terminal,
-        env={"PATH": str(Path(sys.executable).parent), "MEMBRANA_DATA_DIR": str(company.data_dir),
-             "HOME": str(company.data_dir), "TERM": "xterm", "COLUMNS": "120"},
+        [str(MEMBRANA), "run"], stdin=terminal, stdout=terminal, stderr=terminal,
+        env=membrana_env(company.data_dir, TERM="xterm", COLUMNS="120"),
     )
     os.close(terminal)
     screen = b""
@@ -321,11 +318,7 @@ def complete_months(funnel: dict, newest: date, count: int) -> list[date]:
 def test_analyses_answer_their_questions_on_the_published_snapshot(company, tmp_path):
     """The analyses compile with dbt and, run on the snapshot as the README shows, give the answers the
     reference funnel gives."""
-    compiled = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "compile", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(PROJECT_ROOT), "--target-path", str(tmp_path), "-s", "path:analyses", "--quiet"],
-        capture_output=True, text=True, check=False, env={**os.environ, "MEMBRANA_DATA_DIR": str(company.data_dir)},
-    )
+    compiled = run_dbt("compile", "-s", "path:analyses", "--quiet", data_dir=company.data_dir, target_path=tmp_path)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     folder = tmp_path / "compiled" / "membrana" / "analyses"
     with duckdb.connect() as con:

@@ -11,7 +11,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import assert_same_tables, built_night_by_night_and_in_one, funnel_by_key, published_rows
+
+from tests.support.marts import (
+    assert_same_tables,
+    built_night_by_night_and_in_one,
+    funnel_by_key,
+    published_rows,
+)
 
 CONTACTS = "contact_id,received_at,contact_type,source,medium,campaign,client_key,lead_id,updated_at\n"
 LEADS = "lead_id,created_at,client_key,source,medium,campaign,status,operator_id,manager_id,updated_at\n"

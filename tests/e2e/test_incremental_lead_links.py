@@ -15,7 +15,8 @@ import hashlib
 from decimal import Decimal
 
 import pytest
-from conftest import assert_same_tables, built_night_by_night_and_in_one, warehouse_rows
+
+from tests.support.marts import assert_same_tables, built_night_by_night_and_in_one, warehouse_rows
 
 CONTACTS = "contact_id,received_at,contact_type,source,medium,campaign,client_key,lead_id,updated_at\n"
 LEADS = "lead_id,created_at,client_key,source,medium,campaign,status,operator_id,manager_id,updated_at\n"

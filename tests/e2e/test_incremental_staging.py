@@ -9,7 +9,8 @@ import json
 
 import duckdb
 import pytest
-from conftest import run_membrana, run_ok, write_files
+
+from tests.support.membrana import run_membrana, run_ok, write_files
 
 CONTACTS = "contact_id,received_at,contact_type,source,medium,campaign,client_key,lead_id,updated_at\n"
 FIRST_NIGHT = {

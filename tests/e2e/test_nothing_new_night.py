@@ -4,19 +4,14 @@ tests would give the same results), nor do the expectation suites (they would re
 the marts stay what they were, every check is reported with the same outcome, and the checks that read
 the run date run against this night's date. One new file and dbt and the suites run again."""
 
-import json
 import os
 from pathlib import Path
 
 import pytest
-from conftest import published_rows, run_membrana
-from test_quality_gates import run_with_env
 
 from orchestration.publish.snapshot import PUBLIC_MARTS
-
-
-def report(data_dir: Path) -> dict:
-    return json.loads((data_dir / "logs" / "run_report.json").read_text())
+from tests.support.marts import published_rows, run_report
+from tests.support.membrana import run_membrana
 
 
 def outcomes(run: dict) -> dict:
@@ -35,7 +30,7 @@ def all_marts(data_dir: Path) -> dict:
 @pytest.fixture(scope="module")
 def built(built_demo_to_change):
     data_dir = built_demo_to_change.data_dir
-    assert report(data_dir)["dbt_build"] == {"rebuilt": True, "note": None}
+    assert run_report(data_dir)["dbt_build"] == {"rebuilt": True, "note": None}
     return data_dir
 
 
@@ -47,11 +42,11 @@ def stored_check_results(data_dir: Path) -> dict:
 
 
 def test_nothing_new_runs_no_dbt_and_reports_every_check_as_before(built):
-    first, dbt_before, marts_before = report(built), dbt_results(built), all_marts(built)
+    first, dbt_before, marts_before = run_report(built), dbt_results(built), all_marts(built)
     validated_before = stored_check_results(built)
     result = run_membrana("run", data_dir=built)
     assert result.returncode == 0, result.stderr
-    second = report(built)
+    second = run_report(built)
     assert dbt_results(built) == dbt_before  # dbt did not run
     assert not second["dbt_build"]["rebuilt"] and "no rows loaded since" in second["dbt_build"]["note"]
     assert "dbt did not run" in result.stdout
@@ -70,10 +65,10 @@ def test_nothing_new_runs_no_dbt_and_reports_every_check_as_before(built):
 def test_the_run_date_still_counts_when_dbt_does_not_run(built):
     dbt_before = dbt_results(built)
     # The demo's contacts end on 2026-10-31 and block after 7 days: 2026-11-09 is 9 days later.
-    result = run_with_env(built, MEMBRANA_RUN_DATE="2026-11-09")
+    result = run_membrana("run", data_dir=built, env={"MEMBRANA_RUN_DATE": "2026-11-09"})
     assert dbt_results(built) == dbt_before
     assert result.returncode != 0 and "sources_are_fresh" in result.stderr
-    run = report(built)
+    run = run_report(built)
     assert run["run_date"] == "2026-11-09" and not run["dbt_build"]["rebuilt"]
     assert [f["check"] for f in run["blocking_failures"]] == ["sources_are_fresh"]
 
@@ -88,7 +83,7 @@ def test_one_new_file_runs_dbt_again(built):
     result = run_membrana("run", data_dir=built)
     assert result.returncode == 0, result.stderr
     assert dbt_results(built) != dbt_before
-    assert report(built)["dbt_build"]["rebuilt"]
-    suites = [r for r in report(built)["check_results"] if r["kind"] == "expectations"]
+    assert run_report(built)["dbt_build"]["rebuilt"]
+    suites = [r for r in run_report(built)["check_results"] if r["kind"] == "expectations"]
     assert suites and not any("not re-run" in r["summary"] for r in suites)
     assert sum(row["incoming_contacts"] for row in published_rows(built, "funnel_daily")) == contacts_before + 1

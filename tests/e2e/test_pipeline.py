@@ -1,11 +1,9 @@
 """The whole nightly job on a generated company, checked against an independent computation
-(tests/e2e/reference_funnel.py, plain Python, no SQL) — not by re-running the models."""
+(tests/support/reference_funnel.py, plain Python, no SQL) — not by re-running the models."""
 
 import csv
 import hashlib
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -13,15 +11,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import (
-    assert_same_funnel,
-    assert_same_tables,
-    funnel_by_key,
-    published_rows,
-    run_membrana,
-    run_ok,
-)
-from reference_funnel import (
+
+from orchestration.data_folder import DEFAULT_CONFIG_DIR, PROJECT_ROOT
+from orchestration.demo.company import generate_company
+from tests.support.marts import assert_same_funnel, assert_same_tables, funnel_by_key, published_rows
+from tests.support.membrana import MEMBRANA, run_membrana, run_ok, run_python
+from tests.support.reference_funnel import (
     FUNNEL_COLUMNS,
     MONEY_COLUMNS,
     RATIO_COLUMNS,
@@ -34,10 +29,7 @@ from reference_funnel import (
     reference_kpi_monthly,
     valid_rows,
 )
-from reference_people import reference_membranes
-
-from orchestration.data_folder import DEFAULT_CONFIG_DIR, PROJECT_ROOT
-from orchestration.demo.company import generate_company
+from tests.support.reference_people import reference_membranes
 
 CONTRACT_CHECK = PROJECT_ROOT.parent / "shared" / "tools" / "contract_check.py"
 
@@ -103,9 +95,7 @@ def test_published_snapshot_holds_the_contract(demo):
     data_dir, _, _ = demo
     if not CONTRACT_CHECK.exists():
         pytest.skip("shared/tools/contract_check.py is not beside the project")
-    membrana = Path(sys.executable).parent / "membrana"
-    check = subprocess.run([sys.executable, str(CONTRACT_CHECK), str(data_dir), str(membrana)],
-                           capture_output=True, text=True, check=False)
+    check = run_python(CONTRACT_CHECK, data_dir, MEMBRANA)
     assert check.returncode == 0, check.stdout
     assert "contract holds" in check.stdout
 

@@ -7,28 +7,17 @@ the expectation suites and the reconciliation are broken by editing a built mart
 check and the publish step of the same job (seconds, no dbt)."""
 
 import hashlib
-import json
 import os
 import shutil
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
-from conftest import published_rows
 
-MEMBRANA = Path(sys.executable).parent / "membrana"
-
-
-def run_with_env(data_dir: Path, **env) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(MEMBRANA), "run"], capture_output=True, text=True, timeout=600, check=False,
-        env={"PATH": str(Path(sys.executable).parent), "MEMBRANA_DATA_DIR": str(data_dir), "HOME": str(data_dir),
-             **env},
-    )
+from tests.support.marts import published_rows, run_report
+from tests.support.membrana import run_membrana
 
 
 def snapshot_fingerprint(data_dir: Path) -> dict:
@@ -42,10 +31,6 @@ def snapshot_fingerprint(data_dir: Path) -> dict:
     }
 
 
-def report(data_dir: Path) -> dict:
-    return json.loads((data_dir / "logs" / "run_report.json").read_text())
-
-
 @pytest.fixture(scope="module")
 def clean(built_demo_to_change):
     return built_demo_to_change.data_dir, built_demo_to_change.first_run
@@ -53,7 +38,7 @@ def clean(built_demo_to_change):
 
 def test_a_clean_run_publishes_every_public_mart_and_reports_it(clean):
     data_dir, result = clean
-    run = report(data_dir)
+    run = run_report(data_dir)
     assert run["status"] == "published" and run["exit_code"] == 0
     assert run["run_date"] == "2026-11-01"  # the demo's config/run_date.csv: the day after its exports end
     assert run["checks"]["failed"] == 0 and run["checks"]["not_run"] == 0
@@ -122,12 +107,12 @@ def test_a_stale_source_blocks_the_publish_and_keeps_the_snapshot(clean):
     data_dir, _ = clean
     before = snapshot_fingerprint(data_dir)
     # The demo's contacts end on 2026-10-31 and block after 7 days: 2026-11-09 is 9 days later.
-    result = run_with_env(data_dir, MEMBRANA_RUN_DATE="2026-11-09")
+    result = run_membrana("run", data_dir=data_dir, env={"MEMBRANA_RUN_DATE": "2026-11-09"})
     assert result.returncode != 0
     assert "sources_are_fresh" in result.stderr and "contacts newest 2026-10-31 is 9 days old" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert snapshot_fingerprint(data_dir) == before
-    run = report(data_dir)
+    run = run_report(data_dir)
     assert run["status"] == "blocked" and not run["published"]["published"]
     assert [f["check"] for f in run["blocking_failures"]] == ["sources_are_fresh"]
     assert result.stdout == ""
@@ -219,12 +204,12 @@ def test_meetings_of_missing_leads_above_the_share_block_the_publish(clean):
     ]
     (data_dir / "landing" / "meetings" / "meetings_ghosts.csv").write_text("\n".join(lines) + "\n")
     before = snapshot_fingerprint(data_dir)
-    result = run_with_env(data_dir)
+    result = run_membrana("run", data_dir=data_dir)
     assert result.returncode != 0
     assert (f"check meetings_and_deals_point_to_existing_leads on marts/funnel_daily failed: meetings of 2026-10: "
             f"{orphans} of {october + orphans} ({share:.1%}) point to missing leads (limit 5%)") in result.stderr
     assert snapshot_fingerprint(data_dir) == before
-    run = report(data_dir)
+    run = run_report(data_dir)
     assert run["status"] == "blocked"
     ghosts = [f for f in run["files"] if f["file"].endswith("meetings_ghosts.csv")]
     assert ghosts == [{"entity": "meetings", "file": str(data_dir / "landing" / "meetings" / "meetings_ghosts.csv"),

@@ -9,17 +9,16 @@ import csv
 import json
 import os
 import shutil
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import assert_same_funnel, funnel_by_key, published_rows, run_membrana
-from reference_funnel import FUNNEL_COLUMNS, MONEY_COLUMNS, reference_funnel_daily
 
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, PROJECT_ROOT
+from tests.support.marts import assert_same_funnel, funnel_by_key, published_rows
+from tests.support.membrana import run_membrana, run_python
+from tests.support.reference_funnel import FUNNEL_COLUMNS, MONEY_COLUMNS, reference_funnel_daily
 
 # ../shared beside the project; a git worktree elsewhere points at it with MEMBRANA_SHARED_DIR
 SHARED = Path(os.environ.get("MEMBRANA_SHARED_DIR") or PROJECT_ROOT.parent / "shared")
@@ -166,8 +165,7 @@ def test_won_deals_by_origin_match_the_source_documentation(real_data):
 def test_the_marts_hold_the_contract_on_real_data(real_data):
     if not CONTRACT_CHECK.exists():
         pytest.skip("shared/tools/contract_check.py is not beside the project")
-    check = subprocess.run([sys.executable, str(CONTRACT_CHECK), str(real_data)],
-                           capture_output=True, text=True, check=False)
+    check = run_python(CONTRACT_CHECK, real_data)
     assert "contract holds" in check.stdout, check.stdout
 
 

@@ -5,7 +5,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from reference_funnel import (
+
+from tests.support.reference_funnel import (
     COUNT_COLUMNS,
     MONEY_COLUMNS,
     RATIO_COLUMNS,

@@ -1,12 +1,12 @@
-"""The shared built demo's plumbing (conftest.py) on a small stand-in folder: a change made by one module is
-seen and undone before the next module gets the folder, which stays at the same path."""
+"""The shared built demo's plumbing (tests/support/shared_demo.py) on a small stand-in folder: a change made
+by one module is seen and undone before the next module gets the folder, which stays at the same path."""
 
 import os
 import shutil
 import subprocess
 import time
 
-from conftest import BuiltDemo, SharedDemo, folder_state
+from tests.support.shared_demo import BuiltDemo, SharedDemo, folder_state
 
 
 def stand_in(tmp_path) -> SharedDemo:

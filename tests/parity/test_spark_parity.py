@@ -8,10 +8,8 @@ the marts and everything upstream of them per module.
 
 import json
 import math
-import os
 import shutil
 import subprocess
-import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,36 +18,19 @@ import duckdb
 import pytest
 
 from orchestration.build.raw_parquet import export_raw_parquet
-from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT
+from tests.support.membrana import run_dbt, run_membrana
 
-BIN = Path(sys.executable).parent
 CORE_MARTS = {"funnel_daily", "kpi_monthly", "capacity_plan"}
 RELATIVE_TOLERANCE = 1e-9
 ABSOLUTE_TOLERANCE = 1e-6  # a millionth of a rouble or of a rate: rounding, not a different result
 
 
-def run_membrana(*args, data_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(BIN / "membrana"), *map(str, args)], capture_output=True, text=True, timeout=600, check=False,
-        env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "MEMBRANA_DATA_DIR": str(data_dir),
-             "MEMBRANA_TARGET": "duckdb"},
-    )
-
-
 def run_dbt_on_spark(data_dir: Path, *args: str, loaded_after: str = "") -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "MEMBRANA_LOADED_AFTER": loaded_after,
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "MEMBRANA_DATA_DIR": str(data_dir),
-        "MEMBRANA_TARGET": "spark",
-        "SPARK_LOCAL_IP": "127.0.0.1",
-    }
-    env.pop("MEMBRANA_RAW_PARQUET_URI", None)
-    return subprocess.run(
-        [str(BIN / "dbt"), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROJECT_ROOT),
-         "--target-path", str(data_dir / "spark" / "target"), "--log-path", str(data_dir / "spark" / "logs")],
-        capture_output=True, text=True, timeout=900, check=False, env=env, cwd=data_dir,
+    return run_dbt(
+        *args, "--log-path", data_dir / "spark" / "logs", data_dir=data_dir, target_path=data_dir / "spark" / "target",
+        env={"MEMBRANA_LOADED_AFTER": loaded_after, "MEMBRANA_TARGET": "spark", "SPARK_LOCAL_IP": "127.0.0.1",
+             "MEMBRANA_RAW_PARQUET_URI": None},
+        timeout=900, cwd=data_dir,
     )
 
 

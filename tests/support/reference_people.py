@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from reference_funnel import (
+from tests.support.reference_funnel import (
     SourceRow,
     by_column,
     latest_versions,

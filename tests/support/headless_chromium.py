@@ -1,7 +1,7 @@
 """Opens a local page in Debian's headless Chromium over the DevTools protocol and reports what a person
 would notice: console errors, uncaught exceptions, failed loads, the page's own measurements, a screenshot.
 
-Also a script: `python tests/e2e/headless_chromium.py PAGE.html OUT.png` keeps a screenshot (make screenshot).
+Also a script: `python tests/support/headless_chromium.py PAGE.html OUT.png` keeps a screenshot (make screenshot).
 """
 
 import base64

@@ -1,0 +1,74 @@
+"""Run `membrana`, dbt or a Python script in a subprocess, as a user would, and write landing files.
+
+Every subprocess of the tests starts here (run_command): output captured as text, a timeout, no exception
+on a non-zero exit — the test asserts on the result."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT
+
+BIN = Path(sys.executable).parent  # the virtualenv's bin/: membrana, dbt, python
+MEMBRANA = BIN / "membrana"
+DBT = BIN / "dbt"
+
+
+def run_command(command: list, *, env: dict | None = None, timeout: float = 600,
+                cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The one subprocess runner. env None: this process's environment."""
+    return subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=timeout,
+                          check=False, env=env, cwd=cwd)
+
+
+def failure(result: subprocess.CompletedProcess, tail: int = 2000) -> str:
+    """A failed run for an assertion message: one line saying what exited how, then the end of its output."""
+    command = " ".join([Path(result.args[0]).name, *result.args[1:]])
+    return f"`{command}` exited {result.returncode}\n{result.stdout[-tail:]}{result.stderr[-tail:]}"
+
+
+def membrana_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """A user's bare environment: the virtualenv's bin/ on PATH, the data folder, HOME there too."""
+    return {"PATH": str(BIN), "MEMBRANA_DATA_DIR": str(data_dir), "HOME": str(data_dir), **extra}
+
+
+def run_membrana(*args, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`membrana ARGS` on `data_dir`, with `env` added to the bare environment."""
+    return run_command([MEMBRANA, *args], env=membrana_env(data_dir, **(env or {})))
+
+
+def run_ok(data_dir: Path, *args) -> subprocess.CompletedProcess:
+    """`membrana run ARGS` that must pass."""
+    result = run_membrana("run", *args, data_dir=data_dir)
+    assert result.returncode == 0, failure(result)
+    return result
+
+
+def run_dbt(*args, data_dir: Path, target_path: Path, project_dir: Path = DBT_PROJECT_DIR,
+            env: dict[str, str] | None = None, timeout: float = 600,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`dbt ARGS` on the project (or a copy of it) against `data_dir`'s warehouse, in this process's
+    environment with the virtualenv's bin/ first on PATH; `env` entries added, a None value removed."""
+    run_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+               "MEMBRANA_DATA_DIR": str(data_dir)}
+    for name, value in (env or {}).items():
+        if value is None:
+            run_env.pop(name, None)
+        else:
+            run_env[name] = value
+    return run_command([DBT, *args, "--project-dir", project_dir, "--profiles-dir", PROJECT_ROOT,
+                        "--target-path", target_path], env=run_env, timeout=timeout, cwd=cwd)
+
+
+def run_python(script: Path, *args, timeout: float = 600) -> subprocess.CompletedProcess:
+    """A Python script (a contract check, the benchmark) with this interpreter, in this environment."""
+    return run_command([sys.executable, script, *args], timeout=timeout)
+
+
+def write_files(data_dir: Path, files: dict[str, str]) -> None:
+    """Each file (path under the data folder: its text) written, folders made as needed."""
+    for name, text in files.items():
+        path = data_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
