@@ -27,8 +27,9 @@ run: $(BIN)/membrana
 	@test -d $(DATA_DIR)/landing || $(BIN)/membrana demo --out $(DATA_DIR)
 	MEMBRANA_DATA_DIR=$(DATA_DIR) $(BIN)/membrana run
 
+# Two test workers, each test module whole in one of them (a module builds its companies once).
 test: $(VENV)/.spark-installed browser lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # Debian's headless Chromium for the dashboard's browser test; installed only when missing (CI runs as root).
 browser:
@@ -36,7 +37,7 @@ browser:
 
 # The dashboard screenshot shown in README, from the demo's last published dashboard.
 screenshot: $(BIN)/membrana browser
-	$(BIN)/python tests/e2e/headless_chromium.py $(DATA_DIR)/published/dashboard.html docs/dashboard.png
+	$(BIN)/python tests/support/headless_chromium.py $(DATA_DIR)/published/dashboard.html docs/dashboard.png
 
 # The demo company built on DuckDB and on Spark must give the same marts (tests/parity).
 parity: $(VENV)/.spark-installed
