@@ -38,7 +38,7 @@ def prepare_manifest_if_stale() -> None:
     if not manifest_is_stale():
         return
     parsed = subprocess.run(
-        [str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+        [str(DBT_EXECUTABLE), "parse", "--quiet", "--no-send-anonymous-usage-stats", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(PROJECT_ROOT), "--target-path", str(membrana_dbt_project.target_path)],
         capture_output=True, text=True, check=False,
     )
