@@ -309,7 +309,7 @@ def run_reference(kind: str, source: Path, work: Path) -> dict:
 
 def published_totals(folder: Path) -> dict[str, float]:
     with duckdb.connect() as con:
-        con.execute(f"attach '{folder / 'published' / 'marts.duckdb'}' as snapshot (read_only)")
+        con.execute(f"attach '{folder / 'published' / 'membrana.duckdb'}' as snapshot (read_only)")
         rows, incoming, revenue, acquisition = con.execute(
             "select count(*), sum(incoming_contacts), sum(revenue), sum(acquisition_cost) "
             "from snapshot.marts.funnel_daily"
@@ -321,8 +321,8 @@ def same_marts(first: Path, second: Path) -> dict[str, int]:
     """Rows of each public mart found in one snapshot and not in the other (0 and 0: identical)."""
     differences = {}
     with duckdb.connect() as con:
-        con.execute(f"attach '{first / 'published' / 'marts.duckdb'}' as a (read_only)")
-        con.execute(f"attach '{second / 'published' / 'marts.duckdb'}' as b (read_only)")
+        con.execute(f"attach '{first / 'published' / 'membrana.duckdb'}' as a (read_only)")
+        con.execute(f"attach '{second / 'published' / 'membrana.duckdb'}' as b (read_only)")
         for (mart,) in con.execute(
             "select table_name from information_schema.tables where table_catalog = 'a' and table_schema = 'marts' "
             "order by 1"
@@ -375,7 +375,7 @@ def analyst_query_ms(snapshot: Path) -> float:
 
 
 class AnalystProbe:
-    """Repeats the analyst query against published/marts.duckdb while a run is in progress."""
+    """Repeats the analyst query against published/membrana.duckdb while a run is in progress."""
 
     def __init__(self, snapshot: Path):
         self.snapshot = snapshot
@@ -452,9 +452,9 @@ def bench_size(size: str, work: Path) -> dict:
     nightly = work / size / "nightly"
     fresh_data_folder(nightly, source, history)
     (nightly / "published").mkdir()
-    snapshot = nightly / "published" / "marts.duckdb"
+    snapshot = nightly / "published" / "membrana.duckdb"
     if result["full_build"]["finished"]:
-        shutil.copy2(full / "published" / "marts.duckdb", snapshot)
+        shutil.copy2(full / "published" / "membrana.duckdb", snapshot)
         idle = [analyst_query_ms(snapshot) for _ in range(10)]
         with AnalystProbe(snapshot) as probe:
             result["full_build_1gb"] = run_membrana(nightly, f"{size} full build under 1 GB", memory_limit="1GB")
@@ -770,7 +770,7 @@ def size_report(size: str, result: dict) -> list[str]:
     query = result["analyst_query"]
     if query:
         lines += [
-            f"Analyst query on published/marts.duckdb: median {query['idle'].get('median_ms', '—')} ms idle, "
+            f"Analyst query on published/membrana.duckdb: median {query['idle'].get('median_ms', '—')} ms idle, "
             f"{query['during_run'].get('median_ms', '—')} ms (p95 {query['during_run'].get('p95_ms', '—')} ms, "
             f"{query['during_run']['queries']} queries) during the 1 GB build"
             + (f"; errors: {query['errors']}" if query["errors"] else "") + ".",

@@ -100,7 +100,9 @@ def last_dbt_results(folder: DataFolder, since: float) -> dict | None:
 
 
 def require_snapshot(folder: DataFolder) -> int | None:
-    snapshot = folder.published / "marts.duckdb"
+    from orchestration.publish.snapshot import snapshot_path
+
+    snapshot = snapshot_path(folder.published)  # a pre-v2 published/marts.duckdb too, until the next run
     if not snapshot.exists():
         return fail(f"nothing published yet at {snapshot}: run `membrana run` first", EXIT_NOT_PUBLISHED)
     return None

@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.data_folder import DataFolder
+from orchestration.publish.snapshot import snapshot_path
 from orchestration.quality.settings import QualityConfigError, run_date
 
 SCHEMA_VERSION = 1
@@ -99,23 +100,25 @@ def file_records(warehouse: Path, started_at: datetime) -> list[dict]:
 
 
 def published_record(result: dg.ExecuteInProcessResult, published: Path) -> dict:
-    snapshot = published / "marts.duckdb"
+    snapshot = snapshot_path(published)  # blocked on an upgraded folder: the pre-v2 file still serves
     published_now = [
         event for event in result.get_asset_materialization_events()
         if event.asset_key == dg.AssetKey("published_marts")
     ]
     previous_at = (datetime.fromtimestamp(snapshot.stat().st_mtime, UTC).isoformat()
                    if snapshot.exists() else None)
-    rows = {}
+    rows, removed = {}, None
     if published_now:
         metadata = published_now[0].materialization.metadata
         rows = {key.removeprefix("rows_"): value.value for key, value in metadata.items() if key.startswith("rows_")}
+        removed = metadata["removed_pre_v2_snapshot"].value if "removed_pre_v2_snapshot" in metadata else None
     return {
         "published": bool(published_now),
         "snapshot": str(snapshot) if snapshot.exists() else None,
         "snapshot_written_at": previous_at,
         "parquet_dir": str(published / "parquet"),
         "rows": rows,
+        "removed_pre_v2_snapshot": removed,  # the notice, on the run that removed published/marts.duckdb
     }
 
 
@@ -197,6 +200,8 @@ def human_summary(report: dict) -> str:
     if published["published"]:
         rows = ", ".join(f"{mart} {count:,}" for mart, count in published["rows"].items())
         lines.append(f"Published: {rows} rows → {published['snapshot']}")
+        if published.get("removed_pre_v2_snapshot"):
+            lines.append(f"Contract v2: {published['removed_pre_v2_snapshot']}.")
     elif published["snapshot"]:
         lines.append(f"Not published: the previous snapshot of {published['snapshot_written_at']} stays "
                      f"({published['snapshot']}).")

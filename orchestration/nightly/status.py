@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publish.snapshot import connect_snapshot
+from orchestration.publish.snapshot import connect_snapshot, snapshot_path
 
 LAST_RUN_FILE = "last_run.json"
 RUN_REPORT_FILE = "run_report.json"
@@ -81,7 +81,7 @@ def load_manifest(warehouse: Path) -> dict[str, dict] | None:
 
 def collect_status(data_dir: Path, today: date) -> dict:
     published, logs = data_dir / "published", data_dir / "logs"
-    snapshot = published / "marts.duckdb"
+    snapshot = snapshot_path(published)
     status = {
         "data_dir": str(data_dir),
         "last_run": read_json(logs / LAST_RUN_FILE),

@@ -4,7 +4,7 @@ from the published snapshot (read-only, so `membrana plan` never waits for a run
 from pathlib import Path
 
 from orchestration.planning.planner import PlanInputError
-from orchestration.publish.snapshot import connect_snapshot, last_complete_month
+from orchestration.publish.snapshot import connect_snapshot, last_complete_month, snapshot_path
 
 # Plan inputs → the capacity_plan column that holds the last complete month's value.
 PLAN_DEFAULT_COLUMNS = {
@@ -23,7 +23,7 @@ PLAN_DEFAULT_COLUMNS = {
 def published_plan_defaults(published: Path, wanted: list[str]) -> dict[str, float]:
     """The last complete month's settings and measured rates, for the plan inputs not given as flags."""
     flags = ", ".join("--" + name.replace("_", "-") for name in wanted)
-    snapshot = published / "marts.duckdb"
+    snapshot = snapshot_path(published)
     if not snapshot.exists():
         raise PlanInputError(f"no published marts at {snapshot} to take {flags} from: run `membrana run` or give them")
     with connect_snapshot(published) as con:

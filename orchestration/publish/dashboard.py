@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from orchestration.publish import svg_charts
-from orchestration.publish.snapshot import connect_snapshot, last_complete_month
+from orchestration.publish.snapshot import connect_snapshot, last_complete_month, snapshot_path
 from orchestration.publish.svg_charts import PALETTE, Series
 
 LANGUAGES = ("en", "ru")
@@ -339,7 +339,7 @@ def run_section(report: dict | None, t: dict) -> list[tuple[str, str]] | None:
 def render_dashboard(data_dir: Path, language: str) -> str:
     published = data_dir / "published"
     fmt, t = Formatter(language), LABELS[language]
-    published_at = datetime.fromtimestamp((published / "marts.duckdb").stat().st_mtime)
+    published_at = datetime.fromtimestamp(snapshot_path(published).stat().st_mtime)
     page = {"t": t, "language": language, "data_dir": str(data_dir),
             "published_at": published_at.strftime("%Y-%m-%d %H:%M"), "run": run_section(read_run_report(
                 data_dir / "logs"), t)}

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from orchestration.publish.snapshot import connect_snapshot
+from orchestration.publish.snapshot import connect_snapshot, snapshot_path
 
 FORMATS = ("csv", "parquet", "xlsx")
 EXCEL_MAX_ROWS = 1_048_575  # one row of Excel's 1,048,576 is the header
@@ -21,8 +21,8 @@ def published_marts(published: Path) -> list[str]:
 
 def export_marts(published: Path, out_dir: Path, marts: list[str], file_format: str) -> dict[str, tuple[Path, int]]:
     """Writes one file per mart; returns each mart's file and row count."""
-    if not (published / "marts.duckdb").exists():
-        raise ExportError(f"nothing published yet at {published / 'marts.duckdb'}: run `membrana run` first")
+    if not (snapshot := snapshot_path(published)).exists():
+        raise ExportError(f"nothing published yet at {snapshot}: run `membrana run` first")
     available = published_marts(published)
     unknown = [mart for mart in marts if mart not in available]
     if unknown:

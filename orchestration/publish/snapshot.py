@@ -1,10 +1,15 @@
 """The published snapshot: the audited marts copied to a file analysts and BI read, atomically, and opened
 read-only by everything that reads it (summary, dashboard, export, status, planner).
 
-`published/marts.duckdb` is written under a temporary name and renamed over the old one, so a reader
+`published/membrana.duckdb` is written under a temporary name and renamed over the old one, so a reader
 that holds the old file open keeps reading it undisturbed and a new reader sees the whole new
 snapshot, never a half-built one. The Parquet files go to a new folder `published/parquet-<stamp>/`
 and the link `published/parquet` is switched to it in one rename.
+
+Contract v2 renamed the snapshot from `published/marts.duckdb`: a file named `marts` whose schema is also
+`marts` made DuckDB reject `select … from marts.kpi_monthly` as ambiguous. Until a folder publishes
+again, readers fall back to the old file (it is that folder's last good snapshot); the first publish
+after the upgrade removes it (`remove_pre_v2_snapshot`).
 """
 
 import os
@@ -26,13 +31,35 @@ PUBLIC_MARTS = (
     "alerts",  # membrane drift (issue 6)
 )
 AUDIT_TABLES = ("quarantine",)
+SNAPSHOT_FILE = "membrana.duckdb"  # contract v2: catalog `membrana`, schema `marts`
+PRE_V2_SNAPSHOT_FILE = "marts.duckdb"  # its name before contract v2
+
+
+def snapshot_path(published: Path) -> Path:
+    """The snapshot readers open: published/membrana.duckdb, or, on a folder upgraded from before contract
+    v2 that has not published since, its last good snapshot under the old name published/marts.duckdb.
+    Neither there: the new name (where the next run will publish)."""
+    current, old = published / SNAPSHOT_FILE, published / PRE_V2_SNAPSHOT_FILE
+    return old if not current.exists() and old.exists() else current
+
+
+def remove_pre_v2_snapshot(published: Path) -> str | None:
+    """After a successful publish: removes the snapshot left under its pre-v2 name; returns the one-line
+    notice saying so, or None when there was none."""
+    old = published / PRE_V2_SNAPSHOT_FILE
+    if not old.exists() or not (published / SNAPSHOT_FILE).exists():
+        return None
+    old.unlink()
+    old.with_name(old.name + ".wal").unlink(missing_ok=True)
+    return (f"removed published/{PRE_V2_SNAPSHOT_FILE}, the pre-v2 name of the snapshot; "
+            f"it is now published/{SNAPSHOT_FILE}")
 
 
 def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS, limit: str | None = None) -> dict[str, int]:
     """Writes the snapshot and the Parquet files; returns the row count of each mart published."""
     published.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
-    snapshot_tmp = published / f".marts.duckdb.{stamp}.tmp"
+    snapshot_tmp = published / f".{SNAPSHOT_FILE}.{stamp}.tmp"
     parquet_dir = published / f"parquet-{stamp}"
     parquet_dir.mkdir()
     rows = {}
@@ -53,7 +80,7 @@ def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS, limit: s
         con.execute("detach snapshot")
     finally:
         con.close()
-    os.replace(snapshot_tmp, published / "marts.duckdb")
+    os.replace(snapshot_tmp, published / SNAPSHOT_FILE)
     switch_link(published / "parquet", parquet_dir.name)
     remove_old_parquet_dirs(published, keep=parquet_dir.name)
     return rows
@@ -75,9 +102,9 @@ def remove_old_parquet_dirs(published: Path, keep: str) -> None:
 
 
 def connect_snapshot(published: Path) -> duckdb.DuckDBPyConnection:
-    """The snapshot attached read-only as `snapshot` (its own name, `marts`, would clash with the schema)."""
+    """The snapshot (snapshot_path) attached read-only as `snapshot`, whichever name its file has."""
     con = duckdb.connect()
-    con.execute(f"attach '{published / 'marts.duckdb'}' as snapshot (read_only)")
+    con.execute(f"attach '{snapshot_path(published)}' as snapshot (read_only)")
     return con
 
 

@@ -3,7 +3,7 @@
 
 from pathlib import Path
 
-from orchestration.publish.snapshot import connect_snapshot, last_complete_month
+from orchestration.publish.snapshot import connect_snapshot, last_complete_month, snapshot_path
 
 SUMMARY_COLUMNS = [
     ("channel", "channel", "{}"),
@@ -50,7 +50,7 @@ def kpi_summary(published: Path, seconds: float) -> str:
         f"(load {format_cell(load[2], '{:.0%}')})."
     )
     lines.append(f"Quarantined raw rows (audit.quarantine): {quarantined:,}.")
-    lines.append(f"Published in {seconds:.1f} s: {published / 'marts.duckdb'} (schema marts) "
+    lines.append(f"Published in {seconds:.1f} s: {snapshot_path(published)} (schema marts) "
                  f"and {published / 'parquet'}/<mart>.parquet")
     return "\n".join(lines)
 

@@ -387,4 +387,4 @@ def test_a_fixation_price_without_an_exchange_rate_stops_the_run_with_one_line(t
         "USD, which has no exchange rate on or before that day: add USD rates to landing/fx_rates or give the "
         "price in RUB\n"
     )
-    assert not (tmp_path / "published" / "marts.duckdb").exists()
+    assert not (tmp_path / "published" / "membrana.duckdb").exists()

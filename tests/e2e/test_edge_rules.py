@@ -147,7 +147,7 @@ def test_a_zero_denominator_gives_null(marts):
 
 def test_a_failed_load_publishes_nothing_new(marts, tmp_path):
     data_dir, _, _ = marts
-    snapshot = data_dir / "published" / "marts.duckdb"
+    snapshot = data_dir / "published" / "membrana.duckdb"
     before = snapshot.read_bytes()
     broken = data_dir / "landing" / "deals" / "deals_2.csv"
     broken.write_text("deal_id,lead_id,created_at\nd9,l1,2026-01-11 10:00:00\n")

@@ -293,7 +293,7 @@ def test_run_on_a_terminal_draws_a_progress_bar_over_every_asset(company):
 
 
 def test_a_failed_run_exits_1_keeps_the_snapshot_and_status_says_so(company):
-    snapshot = company.data_dir / "published" / "marts.duckdb"
+    snapshot = company.data_dir / "published" / "membrana.duckdb"
     published_at = snapshot.stat().st_mtime
     bad = company.data_dir / "landing" / "contacts" / "notes.txt"
     bad.write_text("not an export")
@@ -322,7 +322,7 @@ def test_analyses_answer_their_questions_on_the_published_snapshot(company, tmp_
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     folder = tmp_path / "compiled" / "membrana" / "analyses"
     with duckdb.connect() as con:
-        con.execute(f"attach '{company.data_dir / 'published' / 'marts.duckdb'}' as warehouse (read_only)")
+        con.execute(f"attach '{company.data_dir / 'published' / 'membrana.duckdb'}' as warehouse (read_only)")
 
         def answer(name):
             cursor = con.execute((folder / f"{name}.sql").read_text())
@@ -361,7 +361,7 @@ def test_docs_builds_the_dbt_docs_with_the_warehouse_catalog(company, tmp_path):
     catalog = json.loads((docs / "catalog.json").read_text())
     documented = {node["metadata"]["name"]: set(node["columns"]) for node in catalog["nodes"].values()}
     with duckdb.connect() as con:
-        con.execute(f"attach '{company.data_dir / 'published' / 'marts.duckdb'}' as snapshot (read_only)")
+        con.execute(f"attach '{company.data_dir / 'published' / 'membrana.duckdb'}' as snapshot (read_only)")
         columns = {name for (name,) in con.execute(
             "select column_name from duckdb_columns() where database_name = 'snapshot' and table_name = 'kpi_monthly'"
         ).fetchall()}

@@ -15,7 +15,7 @@ import pytest
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, PROJECT_ROOT
 from orchestration.demo.company import generate_company
 from tests.support.marts import assert_same_funnel, assert_same_tables, funnel_by_key, published_rows
-from tests.support.membrana import MEMBRANA, run_membrana, run_ok, run_python
+from tests.support.membrana import MEMBRANA, run_command, run_membrana, run_ok, run_python
 from tests.support.reference_funnel import (
     FUNNEL_COLUMNS,
     MONEY_COLUMNS,
@@ -42,7 +42,7 @@ def demo(built_demo_to_change):
 def test_run_prints_the_kpi_summary_and_where_outputs_are(demo):
     data_dir, _, result = demo
     assert "last complete month" in result.stdout
-    assert str(data_dir / "published" / "marts.duckdb") in result.stdout
+    assert str(data_dir / "published" / "membrana.duckdb") in result.stdout
     assert result.stderr == ""
 
 
@@ -98,6 +98,30 @@ def test_published_snapshot_holds_the_contract(demo):
     check = run_python(CONTRACT_CHECK, data_dir, MEMBRANA)
     assert check.returncode == 0, check.stdout
     assert "contract holds" in check.stdout
+    assert "pre-v2" not in check.stdout  # the snapshot is published under its contract v2 name
+
+
+def test_the_snapshot_opens_as_the_contract_says(demo):
+    """Contract v2: `duckdb -readonly published/membrana.duckdb` then `select * from marts.kpi_monthly` works
+    (under the pre-v2 name marts.duckdb DuckDB rejected `marts` as ambiguous), row for row the Parquet file."""
+    data_dir, _, _ = demo
+    published = data_dir / "published"
+    snapshot = published / "membrana.duckdb"
+    assert not (published / "marts.duckdb").exists()
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        assert con.execute("select current_database()").fetchone()[0] == "membrana"
+        opened = con.execute("select * from marts.kpi_monthly order by month, channel").fetchall()
+        parquet = con.execute(f"select * from read_parquet('{published / 'parquet' / 'kpi_monthly.parquet'}') "
+                              "order by month, channel").fetchall()
+    assert opened and opened == parquet
+    # what a user's plain `duckdb published/membrana.duckdb` does (the duckdb CLI when installed)
+    with duckdb.connect(str(snapshot)) as con:
+        assert con.execute("select count(*) from marts.kpi_monthly").fetchone()[0] == len(opened)
+    cli = shutil.which("duckdb")
+    if cli:
+        shown = run_command([cli, "-readonly", snapshot, "-csv", "-noheader", "-c",
+                             "select count(*) from marts.kpi_monthly"])
+        assert shown.returncode == 0 and shown.stdout.strip() == str(len(opened)), shown.stderr
 
 
 def test_a_second_run_on_the_same_files_changes_nothing(demo):

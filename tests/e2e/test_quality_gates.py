@@ -25,7 +25,7 @@ def snapshot_fingerprint(data_dir: Path) -> dict:
     published = data_dir / "published"
     parquet = published / "parquet"
     return {
-        "marts.duckdb": hashlib.sha256((published / "marts.duckdb").read_bytes()).hexdigest(),
+        "membrana.duckdb": hashlib.sha256((published / "membrana.duckdb").read_bytes()).hexdigest(),
         "parquet": os.readlink(parquet),
         "parquet_files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(parquet.iterdir())},
     }
@@ -132,7 +132,7 @@ def test_without_a_freshness_file_a_stale_source_warns_and_still_publishes(clean
     [evaluation] = result.get_asset_check_evaluations()
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
     assert "contacts newest 2026-10-31 is 793 days old (warn after 2)" in evaluation.description
-    assert snapshot_fingerprint(copy)["marts.duckdb"] != before["marts.duckdb"]
+    assert snapshot_fingerprint(copy)["membrana.duckdb"] != before["membrana.duckdb"]
 
 
 def run_gate_and_publish(data_dir: Path, monkeypatch, mart: str, check: str):

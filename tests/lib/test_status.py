@@ -21,16 +21,21 @@ from orchestration.publish.dashboard import LABELS, run_section
 TODAY = date(2026, 11, 10)
 
 
-@pytest.fixture
-def data_dir(tmp_path):
-    (tmp_path / "published").mkdir()
-    with duckdb.connect(str(tmp_path / "published" / "marts.duckdb")) as con:
-        con.execute("create schema marts")
-        con.execute("""create table marts.marts.funnel_daily as select * from (values
+def write_snapshot(path) -> None:
+    with duckdb.connect() as con:  # attached under a name of its own: a file called marts.duckdb clashes
+        con.execute(f"attach '{path}' as snap")
+        con.execute("create schema snap.marts")
+        con.execute("""create table snap.marts.funnel_daily as select * from (values
             (date '2026-11-01', 'a', 3, 0, 1, 0, 10.0, 0.0),
             (date '2026-11-05', 'b', 0, 2, 0, 1, 0.0, 5.0),
             (date '2026-11-07', 'b', 0, 0, 0, 0, 0.0, 0.0)
         ) as t(date, channel, incoming_contacts, fixed_leads, meetings_booked, deals_won, ad_spend, other_costs)""")
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    (tmp_path / "published").mkdir()
+    write_snapshot(tmp_path / "published" / "membrana.duckdb")
     (tmp_path / "logs").mkdir()
     return tmp_path
 
@@ -51,6 +56,16 @@ def test_freshness_is_the_last_day_each_source_has_data(data_dir):
     }
     assert status["loads"] is None  # no warehouse in this folder
     assert "load manifest unavailable" in format_status(status)
+
+
+def test_a_pre_v2_snapshot_is_read_until_the_next_run_publishes(tmp_path):
+    """A folder upgraded to contract v2 that has not run since: its last good snapshot is published/marts.duckdb."""
+    (tmp_path / "published").mkdir()
+    write_snapshot(tmp_path / "published" / "marts.duckdb")
+    status = collect_status(tmp_path, TODAY)
+    assert status_exit_code(status) != STATUS_NOTHING_PUBLISHED
+    assert status["published_at"] is not None and status["freshness"][0]["data_through"] == "2026-11-01"
+    assert status["outputs"]["snapshot"] == str(tmp_path / "published" / "marts.duckdb")
 
 
 def test_nothing_published_exits_3(tmp_path):

@@ -14,7 +14,7 @@ def published_rows(data_dir: Path, table: str) -> list[dict]:
     """Rows of a published table: a mart by name (`kpi_monthly`) or a schema-qualified one (`audit.quarantine`)."""
     qualified = table if "." in table else f"marts.{table}"
     with duckdb.connect() as con:
-        con.execute(f"attach '{data_dir / 'published' / 'marts.duckdb'}' as snapshot (read_only)")
+        con.execute(f"attach '{data_dir / 'published' / 'membrana.duckdb'}' as snapshot (read_only)")
         cursor = con.execute(f"select * from snapshot.{qualified}")
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]

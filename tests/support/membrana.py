@@ -29,8 +29,11 @@ def failure(result: subprocess.CompletedProcess, tail: int = 2000) -> str:
 
 
 def membrana_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """A user's bare environment: the virtualenv's bin/ on PATH, the data folder, HOME there too."""
-    return {"PATH": str(BIN), "MEMBRANA_DATA_DIR": str(data_dir), "HOME": str(data_dir), **extra}
+    """A user's bare environment: the virtualenv's bin/ on PATH, the data folder, HOME there too. PYTHONPATH is
+    kept when set: it names the checkout under test (a git worktree sharing another checkout's virtualenv,
+    whose editable install would otherwise import that checkout's `orchestration`)."""
+    kept = {"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}
+    return {"PATH": str(BIN), "MEMBRANA_DATA_DIR": str(data_dir), "HOME": str(data_dir), **kept, **extra}
 
 
 def run_membrana(*args, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

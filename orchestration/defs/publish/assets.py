@@ -1,11 +1,12 @@
 """Publish: after the build and every check passed, copy the marts atomically to
-published/marts.duckdb and published/parquet/ for analysts and BI."""
+published/membrana.duckdb and published/parquet/ for analysts and BI. The first publish after the upgrade
+to contract v2 removes the snapshot's pre-v2 file, published/marts.duckdb, and says so."""
 
 import dagster as dg
 
 from orchestration.build.build_state import last_build_passed
 from orchestration.defs.resources import WarehouseResource
-from orchestration.publish.snapshot import PUBLIC_MARTS, publish_marts
+from orchestration.publish.snapshot import PUBLIC_MARTS, SNAPSHOT_FILE, publish_marts, remove_pre_v2_snapshot
 from orchestration.publish.summary import kpi_markdown
 
 
@@ -13,19 +14,23 @@ from orchestration.publish.summary import kpi_markdown
     key="published_marts",
     group_name="publish",
     deps=[dg.AssetKey(["marts", mart]) for mart in PUBLIC_MARTS] + [dg.AssetKey(["audit", "quarantine"])],
-    description="The last audited snapshot of the public marts: published/marts.duckdb (schema marts) and "
+    description="The last audited snapshot of the public marts: published/membrana.duckdb (schema marts) and "
     "published/parquet/<mart>.parquet. Replaced in one rename, so readers never see a half-built state.",
     owners=["team:data"],
     kinds={"duckdb", "parquet"},
 )
-def published_marts(warehouse: WarehouseResource) -> dg.MaterializeResult:
+def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     folder = warehouse.folder
     with warehouse.connect() as con:
         if not last_build_passed(con):
             raise dg.Failure("the last dbt build or one of its tests failed: the previous snapshot stays published")
     rows = publish_marts(folder.warehouse, folder.published, limit=warehouse.memory_limit)
+    removed = remove_pre_v2_snapshot(folder.published)  # only now: until this publish it was the last good one
+    if removed:
+        context.log.info(removed)
     return dg.MaterializeResult(
         metadata={**{f"rows_{mart}": count for mart, count in rows.items()},
-                  "snapshot": dg.MetadataValue.path(str(folder.published / "marts.duckdb")),
+                  "snapshot": dg.MetadataValue.path(str(folder.published / SNAPSHOT_FILE)),
+                  **({"removed_pre_v2_snapshot": removed} if removed else {}),
                   "kpi_last_complete_month": dg.MetadataValue.md(kpi_markdown(folder.published))}
     )
