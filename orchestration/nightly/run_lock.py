@@ -18,7 +18,9 @@ process, not per thread: membrana runs a job's steps in one thread.
 import fcntl
 import json
 import os
+import shlex
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -62,6 +64,11 @@ def lock_path(folder: DataFolder) -> Path:
     return folder.logs / LOCK_FILE
 
 
+def this_command() -> str:
+    """This process's command line, its program by name: `membrana run --wait`."""
+    return shlex.join([Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python", *sys.argv[1:]])
+
+
 def read_holder(path: Path) -> Holder:
     """The lock's body; an empty, partly written or foreign body gives an unknown holder."""
     try:
@@ -84,13 +91,14 @@ _registry = threading.Lock()
 
 
 @contextmanager
-def run_lock(folder: DataFolder, command: str, wait: float | None = 0,
+def run_lock(folder: DataFolder, command: str | None = None, wait: float | None = 0,
              on_wait: Callable[[Holder], None] | None = None) -> Iterator[Holder]:
     """Holds the data folder's run lock for the block; yields this process's Holder.
 
     `wait`: 0 — raise RunInProgress at once when another process holds it; None — wait as long as it takes;
     a number — wait up to that many seconds, then raise. `on_wait` is called once, with the holder, when
-    the lock is busy and this process starts waiting. Already held by this process: held once more."""
+    the lock is busy and this process starts waiting. Already held by this process: held once more.
+    `command`: what the body says holds the folder (default: this process's command line)."""
     path = lock_path(folder)
     with _registry:
         held = _held.get(path)
@@ -103,7 +111,7 @@ def run_lock(folder: DataFolder, command: str, wait: float | None = 0,
             with _registry:
                 held.depth -= 1
         return
-    held = _acquire(path, folder.root, command, wait, on_wait)
+    held = _acquire(path, folder.root, command or this_command(), wait, on_wait)
     with _registry:
         _held[path] = held
     try:
