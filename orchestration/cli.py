@@ -170,7 +170,10 @@ def command_docs(args: argparse.Namespace) -> int:
     dbt = Path(sys.executable).parent / "dbt"
     target = folder.root / "dbt_docs"
     common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROJECT_ROOT), "--target-path", str(target)]
-    environment = {**os.environ, "MEMBRANA_DATA_DIR": str(folder.root)}  # profiles.yml: the warehouse
+    from orchestration.build.dbt_environment import DBT_SENDS_NOTHING
+
+    # profiles.yml: the warehouse; no usage statistics (the docs page then loads no tracker either)
+    environment = {**os.environ, "MEMBRANA_DATA_DIR": str(folder.root), **DBT_SENDS_NOTHING}
     generated = subprocess.run([str(dbt), "docs", "generate", *common, "--quiet"],
                                capture_output=True, text=True, check=False, env=environment)
     if generated.returncode != 0:
