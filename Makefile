@@ -52,9 +52,16 @@ parity: $(VENV)/.spark-installed
 demo: $(BIN)/membrana
 	$(BIN)/membrana demo --out $(DATA_DIR)
 
-# The Dagster UI with the whole lineage, on the demo data unless MEMBRANA_DATA_DIR is set.
+# The Dagster UI with the whole lineage, on the demo data unless MEMBRANA_DATA_DIR is set. Dagster keeps its
+# runs in the data folder's dagster/ (DAGSTER_HOME), whose dagster.yaml (copied from orchestration/defaults/
+# when missing) turns Dagster's telemetry off; DAGSTER_DISABLE_TELEMETRY=1 stops its upload thread too.
+DEV_DATA_DIR = $(abspath $(or $(MEMBRANA_DATA_DIR),$(DATA_DIR)))
+DAGSTER_PORT ?= 3000
 dev: $(BIN)/membrana
-	$(BIN)/dagster dev
+	@mkdir -p $(DEV_DATA_DIR)/dagster
+	@test -f $(DEV_DATA_DIR)/dagster/dagster.yaml || cp orchestration/defaults/dagster.yaml $(DEV_DATA_DIR)/dagster/
+	MEMBRANA_DATA_DIR=$(DEV_DATA_DIR) DAGSTER_HOME=$(DEV_DATA_DIR)/dagster DAGSTER_DISABLE_TELEMETRY=1 \
+		$(BIN)/dagster dev --host 127.0.0.1 --port $(DAGSTER_PORT)
 
 # Performance benchmark against the reference scripts (bench/run_bench.py): writes BENCHMARKS.md.
 # SIZE: any of tiny small medium large (100 k, 1 M, 10 M contacts; tiny = 10 k, for CI).
