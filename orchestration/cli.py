@@ -184,7 +184,8 @@ def command_docs(args: argparse.Namespace) -> int:
     if args.no_serve:
         return 0
     print(f"serving on http://localhost:{args.port} (Ctrl-C to stop)")
-    served = subprocess.run([str(dbt), "docs", "serve", *common, "--port", str(args.port), "--no-browser"],
+    served = subprocess.run([str(dbt), "docs", "serve", *common, "--host", "127.0.0.1", "--port", str(args.port),
+                             "--no-browser"],
                             check=False, env=environment)
     return 0 if served.returncode in (0, -2, 130) else EXIT_FAILED
 
