@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data/demo
 
-.PHONY: run test parity lint demo dev clean browser screenshot bench
+.PHONY: run test parity lint demo dev clean browser strace screenshot bench
 
 # --no-compile: pip would byte-compile every module of every package (Dagster, Great Expectations, pyspark),
 # most of them never imported; Python compiles what a run imports, on first use.
@@ -28,12 +28,17 @@ run: $(BIN)/membrana
 	MEMBRANA_DATA_DIR=$(DATA_DIR) $(BIN)/membrana run
 
 # Two test workers, each test module whole in one of them (a module builds its companies once).
-test: $(VENV)/.spark-installed browser lint
+test: $(VENV)/.spark-installed browser strace lint
 	$(BIN)/pytest -n 2 --dist loadfile
 
 # Debian's headless Chromium for the dashboard's browser test; installed only when missing (CI runs as root).
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# strace, for the test that no command connects anywhere but 127.0.0.1 (tests/e2e/test_no_calls_home.py);
+# installed only when missing. unshare, the other half of that test, comes with util-linux (always there).
+strace:
+	@command -v strace >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace; }
 
 # The dashboard screenshot shown in README, from the demo's last published dashboard.
 screenshot: $(BIN)/membrana browser
@@ -47,9 +52,16 @@ parity: $(VENV)/.spark-installed
 demo: $(BIN)/membrana
 	$(BIN)/membrana demo --out $(DATA_DIR)
 
-# The Dagster UI with the whole lineage, on the demo data unless MEMBRANA_DATA_DIR is set.
+# The Dagster UI with the whole lineage, on the demo data unless MEMBRANA_DATA_DIR is set. Dagster keeps its
+# runs in the data folder's dagster/ (DAGSTER_HOME), whose dagster.yaml (copied from orchestration/defaults/
+# when missing) turns Dagster's telemetry off; DAGSTER_DISABLE_TELEMETRY=1 stops its upload thread too.
+DEV_DATA_DIR = $(abspath $(or $(MEMBRANA_DATA_DIR),$(DATA_DIR)))
+DAGSTER_PORT ?= 3000
 dev: $(BIN)/membrana
-	$(BIN)/dagster dev
+	@mkdir -p $(DEV_DATA_DIR)/dagster
+	@test -f $(DEV_DATA_DIR)/dagster/dagster.yaml || cp orchestration/defaults/dagster.yaml $(DEV_DATA_DIR)/dagster/
+	MEMBRANA_DATA_DIR=$(DEV_DATA_DIR) DAGSTER_HOME=$(DEV_DATA_DIR)/dagster DAGSTER_DISABLE_TELEMETRY=1 \
+		$(BIN)/dagster dev --host 127.0.0.1 --port $(DAGSTER_PORT)
 
 # Performance benchmark against the reference scripts (bench/run_bench.py): writes BENCHMARKS.md.
 # SIZE: any of tiny small medium large (100 k, 1 M, 10 M contacts; tiny = 10 k, for CI).

@@ -28,12 +28,14 @@ from orchestration.data_folder import (
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_NOT_PUBLISHED = 3
+EXIT_RUN_IN_PROGRESS = 4
 
 EXIT_CODES = """exit codes (every command):
   0  done (status: the last run succeeded and a snapshot is published)
   1  failed: the run or a step failed (status: the last run failed; the previous snapshot stays published)
   2  bad input: a wrong flag or value, a data folder that does not exist
-  3  nothing published yet (status, dashboard, export): run `membrana run` first"""
+  3  nothing published yet (status, dashboard, export): run `membrana run` first
+  4  another run holds the data folder (run): it is named; try later, or `membrana run --wait`"""
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> int:
@@ -57,6 +59,23 @@ def command_run(args: argparse.Namespace) -> int:
         check_memory_setting()
     except MemorySettingError as error:
         return fail(str(error), EXIT_BAD_INPUT)
+    from orchestration.nightly.run_lock import RunInProgress, run_lock
+
+    # One run at a time per data folder, from the load to the last line of the report (nightly/run_lock.py).
+    try:
+        with run_lock(folder, wait=args.wait, on_wait=announce_waiting):
+            return locked_run(args, folder)
+    except RunInProgress as busy:
+        advice = "" if busy.waited else "; try later, or `membrana run --wait`"
+        return fail(f"{busy}{advice}", EXIT_RUN_IN_PROGRESS)
+
+
+def announce_waiting(holder) -> None:
+    if sys.stderr.isatty():  # under cron a wait says nothing (the run's outcome is what matters)
+        print(f"membrana: waiting for the run in progress ({holder.describe()})", file=sys.stderr)
+
+
+def locked_run(args: argparse.Namespace, folder: DataFolder) -> int:
     started_at, started = datetime.now(), time.monotonic()
     from orchestration.nightly.run import run_nightly_job  # heavy imports only when needed
     from orchestration.nightly.status import write_last_run
@@ -153,7 +172,10 @@ def command_docs(args: argparse.Namespace) -> int:
     dbt = Path(sys.executable).parent / "dbt"
     target = folder.root / "dbt_docs"
     common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROJECT_ROOT), "--target-path", str(target)]
-    environment = {**os.environ, "MEMBRANA_DATA_DIR": str(folder.root)}  # profiles.yml: the warehouse
+    from orchestration.build.dbt_environment import DBT_SENDS_NOTHING
+
+    # profiles.yml: the warehouse; no usage statistics (the docs page then loads no tracker either)
+    environment = {**os.environ, "MEMBRANA_DATA_DIR": str(folder.root), **DBT_SENDS_NOTHING}
     generated = subprocess.run([str(dbt), "docs", "generate", *common, "--quiet"],
                                capture_output=True, text=True, check=False, env=environment)
     if generated.returncode != 0:
@@ -164,7 +186,8 @@ def command_docs(args: argparse.Namespace) -> int:
     if args.no_serve:
         return 0
     print(f"serving on http://localhost:{args.port} (Ctrl-C to stop)")
-    served = subprocess.run([str(dbt), "docs", "serve", *common, "--port", str(args.port), "--no-browser"],
+    served = subprocess.run([str(dbt), "docs", "serve", *common, "--host", "127.0.0.1", "--port", str(args.port),
+                             "--no-browser"],
                             check=False, env=environment)
     return 0 if served.returncode in (0, -2, 130) else EXIT_FAILED
 
@@ -202,6 +225,16 @@ def command_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def wait_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="membrana",
@@ -214,10 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="the nightly job: load → dbt build and tests → publish",
         description="Loads new files of $MEMBRANA_DATA_DIR/landing, builds and tests the marts, and publishes "
-        "them to published/ when every check passed.",
+        "them to published/ when every check passed. One run at a time per data folder: while another run "
+        "holds it (logs/run.lock says which), exits 4, or waits with --wait.",
     )
     run.add_argument("--data-dir", type=Path, help="data folder (default: $MEMBRANA_DATA_DIR or the demo)")
     run.add_argument("--full-refresh", action="store_true", help="rebuild every day, not only the changed ones")
+    run.add_argument("--wait", type=wait_seconds, nargs="?", const=None, default=0, metavar="SECONDS",
+                     help="when another run holds the data folder, wait for it to finish (at most SECONDS if "
+                     "given) instead of exiting with code 4")
 
     commands.add_parser(
         "plan", add_help=False,

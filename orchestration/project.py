@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from orchestration.build.dbt_environment import DBT_SENDS_NOTHING
 from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT
 
 membrana_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROJECT_ROOT)
@@ -40,7 +41,7 @@ def prepare_manifest_if_stale() -> None:
     parsed = subprocess.run(
         [str(DBT_EXECUTABLE), "parse", "--quiet", "--no-send-anonymous-usage-stats", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(PROJECT_ROOT), "--target-path", str(membrana_dbt_project.target_path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, env={**os.environ, **DBT_SENDS_NOTHING},
     )
     if parsed.returncode != 0:
         lines = (parsed.stdout + parsed.stderr).strip().splitlines()

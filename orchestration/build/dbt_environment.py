@@ -7,6 +7,11 @@ from contextlib import contextmanager
 
 from orchestration.data_folder import DataFolder
 
+# dbt sends nothing anywhere, whatever the caller's environment says: no anonymous usage statistics (also
+# off in dbt_project.yml's flags and by the in-process runner's --no-send-anonymous-usage-stats). For every
+# dbt subprocess membrana starts (`membrana docs`, the manifest parse) and every in-process invocation.
+DBT_SENDS_NOTHING = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+
 
 @contextmanager
 def dbt_environment(folder: DataFolder, loaded_after: str | None,
@@ -15,7 +20,8 @@ def dbt_environment(folder: DataFolder, loaded_after: str | None,
     only rows loaded after it); None for a full refresh. An environment variable, not a dbt var, so that
     dbt's partial parsing stays valid from one night to the next. `extra`: more of dbt's own settings
     (DBT_INDIRECT_SELECTION for a subset)."""
-    values = {"MEMBRANA_DATA_DIR": str(folder.root), "MEMBRANA_LOADED_AFTER": loaded_after or "", **(extra or {})}
+    values = {"MEMBRANA_DATA_DIR": str(folder.root), "MEMBRANA_LOADED_AFTER": loaded_after or "",
+              **DBT_SENDS_NOTHING, **(extra or {})}
     before = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:

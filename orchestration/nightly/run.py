@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
+from orchestration.nightly.run_lock import run_lock
 from orchestration.nightly.run_timings import step_seconds, write_run_timings
 
 
@@ -23,7 +24,15 @@ class RunOutcome:
 
 
 def run_nightly_job(folder: DataFolder, full_refresh: bool = False, listener=None) -> RunOutcome:
-    """`listener`, when given, is called with every event of the run as it happens (progress display)."""
+    """`listener`, when given, is called with every event of the run as it happens (progress display).
+
+    Holds the data folder's run lock from before the run log is opened to after the report is written;
+    raises RunInProgress, touching nothing, when another process holds it (`membrana run` holds it already)."""
+    with run_lock(folder):
+        return locked_nightly_job(folder, full_refresh, listener)
+
+
+def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunOutcome:
     from orchestration.definitions import membrana_definitions
 
     job = membrana_definitions(folder).resolve_job_def("nightly_job")
@@ -63,6 +72,12 @@ def run_nightly_job(folder: DataFolder, full_refresh: bool = False, listener=Non
 
 def failure_reason(result: dg.ExecuteInProcessResult, folder: DataFolder) -> str:
     for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE:  # before any step ran
+            error = event.event_specific_data.error
+            message = (error.message if error else "unknown error").strip().splitlines()[0]
+            if error and error.cls_name == "RunInProgress":  # our own one line, without the class name
+                return message.split(": ", 1)[-1]
+            return f"resources could not be set up: {message}"
         if event.event_type != dg.DagsterEventType.STEP_FAILURE:
             continue
         step = event.step_key or "a step"

@@ -51,13 +51,15 @@ def test_nightly_schedule_runs_at_two_in_the_configured_zone(monkeypatch):
 
 def test_landing_sensor_fires_once_per_change(tmp_path):
     (tmp_path / "landing" / "contacts").mkdir(parents=True)
-    context = dg.build_sensor_context(cursor=None, resources={"warehouse": WarehouseResource(data_dir=str(tmp_path))})
-    assert isinstance(landing_files_sensor(context), dg.SkipReason)  # nothing landed yet
+    # a context manager, as the daemon opens it: the warehouse resource has a lifecycle (the run lock)
+    with dg.build_sensor_context(cursor=None,
+                                 resources={"warehouse": WarehouseResource(data_dir=str(tmp_path))}) as context:
+        assert isinstance(landing_files_sensor(context), dg.SkipReason)  # nothing landed yet
 
-    (tmp_path / "landing" / "contacts" / "a.csv").write_text("contact_id\n1\n")
-    first = landing_files_sensor(context)
-    assert isinstance(first, dg.RunRequest)
-    assert isinstance(landing_files_sensor(context), dg.SkipReason)  # same files: no second run
+        (tmp_path / "landing" / "contacts" / "a.csv").write_text("contact_id\n1\n")
+        first = landing_files_sensor(context)
+        assert isinstance(first, dg.RunRequest)
+        assert isinstance(landing_files_sensor(context), dg.SkipReason)  # same files: no second run
 
     (tmp_path / "landing" / "contacts" / "b.csv").write_text("contact_id\n2\n")
     second = landing_files_sensor(context)

@@ -62,7 +62,7 @@ def test_help_lists_every_command_and_the_exit_codes(tmp_path):
     assert result.returncode == 0
     for command in COMMANDS:
         assert re.search(rf"^\s+{command}\b", result.stdout, re.MULTILINE), command
-    for code in range(4):
+    for code in range(5):
         assert re.search(rf"^\s+{code}\s+\w", result.stdout, re.MULTILINE), f"exit code {code} not explained"
     assert run_membrana("frobnicate", data_dir=tmp_path).returncode == 2
     assert run_membrana("export", "--format", "doc", data_dir=tmp_path).returncode == 2
