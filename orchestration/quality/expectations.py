@@ -20,7 +20,12 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from orchestration.quality import name_an_anonymous_main_module
+
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics sent from a nightly job
+
+
+name_an_anonymous_main_module()  # before Great Expectations imports pyspark
 
 import great_expectations as gx
 import pandas as pd

@@ -83,3 +83,11 @@ def test_loading_the_definitions_is_where_the_manifest_is_prepared(tmp_path):
     loaded = subprocess.run([sys.executable, "-c", loading], capture_output=True, text=True,
                             env={**os.environ, "MEMBRANA_DATA_DIR": str(tmp_path)}, check=False)
     assert loaded.returncode != 0 and "work on import" in loaded.stderr
+
+
+def test_the_expectation_suites_import_in_a_process_without_a_main_file():
+    """A Dagster run worker's __main__ has no file: importing the suites there must not end the process
+    (pyspark, imported by Great Expectations, exits such a process with status 0 and no output)."""
+    imported = subprocess.run([sys.executable, "-c", "import orchestration.quality.suites; print('imported')"],
+                              capture_output=True, text=True, check=False)
+    assert imported.stdout.strip() == "imported", imported.stderr[-2000:]
