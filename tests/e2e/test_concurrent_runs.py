@@ -74,7 +74,7 @@ def test_a_second_run_is_refused_in_one_line_while_the_first_publishes(company):
     assert line.startswith(f"membrana: another run holds the data folder {company.root} (since "), line
     assert f", pid {first.pid}: membrana run); try later, or `membrana run --wait`" in line, line
     assert first_result.returncode == 0, failure(first_result)
-    assert (company.published / "marts.duckdb").exists()
+    assert (company.published / "membrana.duckdb").exists()
     assert lock_path(company).read_text() == ""
 
 
