@@ -77,8 +77,11 @@ def announce_waiting(holder) -> None:
 
 def locked_run(args: argparse.Namespace, folder: DataFolder) -> int:
     started_at, started = datetime.now(), time.monotonic()
-    from orchestration.nightly.run import run_nightly_job  # heavy imports only when needed
     from orchestration.nightly.status import write_last_run
+
+    if not args.full_refresh and (quiet := quiet_night_run(folder, started_at, started)) is not None:
+        return quiet
+    from orchestration.nightly.run import run_nightly_job  # heavy imports only when needed
 
     outcome = run_with_progress(run_nightly_job, folder, full_refresh=args.full_refresh)
     seconds = time.monotonic() - started
@@ -93,6 +96,26 @@ def locked_run(args: argparse.Namespace, folder: DataFolder) -> int:
     dashboard = folder.published / "dashboard.html"
     if dashboard.exists():
         print(f"Dashboard: {dashboard}")
+    return 0
+
+
+def quiet_night_run(folder: DataFolder, started_at: datetime, started: float) -> int | None:
+    """A night on which nothing changed ends here, without Dagster or dbt (nightly/quiet_night.py)."""
+    from orchestration.nightly.quiet_night import quiet_night
+    from orchestration.nightly.status import write_last_run
+
+    summary = quiet_night(folder, started_at)
+    if summary is None:
+        return None
+    from orchestration.publish.dashboard import dashboard_language, write_dashboard
+    from orchestration.publish.summary import kpi_summary
+
+    dashboard = write_dashboard(folder.root, dashboard_language(folder.config, DEFAULT_CONFIG_DIR))
+    seconds = time.monotonic() - started
+    write_last_run(folder.logs, started_at, seconds, True, "", None)
+    print(kpi_summary(folder.published, seconds=seconds))
+    print(summary)
+    print(f"Dashboard: {dashboard}")
     return 0
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
+from orchestration.nightly.quiet_night import forget_night, remember_night
 from orchestration.nightly.run_lock import run_lock
 from orchestration.nightly.run_timings import step_seconds, write_run_timings
 
@@ -21,6 +22,7 @@ class RunOutcome:
     success: bool
     reason: str = ""
     report_summary: str = ""  # the run report's human summary (logs/run_report.md)
+    published: bool = False
 
 
 def run_nightly_job(folder: DataFolder, full_refresh: bool = False, listener=None) -> RunOutcome:
@@ -29,7 +31,11 @@ def run_nightly_job(folder: DataFolder, full_refresh: bool = False, listener=Non
     Holds the data folder's run lock from before the run log is opened to after the report is written;
     raises RunInProgress, touching nothing, when another process holds it (`membrana run` holds it already)."""
     with run_lock(folder):
-        return locked_nightly_job(folder, full_refresh, listener)
+        forget_night(folder)
+        outcome = locked_nightly_job(folder, full_refresh, listener)
+        if outcome.published:
+            remember_night(folder)
+        return outcome
 
 
 def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunOutcome:
@@ -56,7 +62,8 @@ def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunO
     write_run_timings(log_dir / "last_run_timings.json", total_seconds=time.monotonic() - started,
                       steps=step_seconds(instance, run_id), success=result.success)
     reason = "" if result.success else failure_reason(result, folder)
-    from orchestration.nightly.run_report import build_report, write_report
+    from orchestration.nightly.report_text import write_report
+    from orchestration.nightly.run_report import build_report
 
     report = build_report(result, set(job.asset_layer.asset_graph.asset_check_keys), folder, started_at, datetime.now(),
                           reason)
@@ -67,7 +74,7 @@ def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunO
         from orchestration.publish.dashboard import dashboard_language, write_dashboard
 
         write_dashboard(folder.root, dashboard_language(folder.config, DEFAULT_CONFIG_DIR))
-    return RunOutcome(result.success, reason, summary)
+    return RunOutcome(result.success, reason, summary, published=report["status"] == "published")
 
 
 def failure_reason(result: dg.ExecuteInProcessResult, folder: DataFolder) -> str:

@@ -37,11 +37,21 @@ def as_day(value) -> date | None:
     return value.date() if isinstance(value, datetime) else value
 
 
+def newest_records(con, entities) -> dict[str, date | None]:
+    """Each source's newest record (its day), None for a source with no records."""
+    return {entity: as_day(con.execute(NEWEST_RECORD_SQL[entity]).fetchone()[0]) for entity in entities}
+
+
 def source_freshness(con, limits: list[FreshnessLimit], run_day: date) -> GateOutcome:
     """Each source's newest record against the run date. A source past its block limit blocks."""
+    return freshness_outcome(newest_records(con, [limit.entity for limit in limits]), limits, run_day)
+
+
+def freshness_outcome(newest_by_source: dict[str, date | None], limits: list[FreshnessLimit],
+                      run_day: date) -> GateOutcome:
     blocking, warning, per_source = [], [], {}
     for limit in limits:
-        newest = as_day(con.execute(NEWEST_RECORD_SQL[limit.entity]).fetchone()[0])
+        newest = newest_by_source[limit.entity]
         age = (run_day - newest).days if newest else None
         per_source[limit.entity] = {
             "newest_record": newest.isoformat() if newest else None, "age_days": age,

@@ -2,11 +2,17 @@
 unchanged. dbt does not run (no model reads the run date, so it would rebuild the same tables and its
 tests would give the same results), nor do the expectation suites (they would read the same marts);
 the marts stay what they were, every check is reported with the same outcome, and the checks that read
-the run date run against this night's date. One new file and dbt and the suites run again."""
+the run date run against this night's date. One new file and dbt and the suites run again.
+
+When not a file, setting or line of code changed, `membrana run` tells so before it starts the Dagster job
+(a quiet night, nightly/quiet_night.py); a file touched but not changed runs the job, which finds that
+nothing is new."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.publish.snapshot import PUBLIC_MARTS
@@ -41,12 +47,25 @@ def stored_check_results(data_dir: Path) -> dict:
             for path in sorted((data_dir / "logs" / "check_results").glob("*.json"))}
 
 
+def job_log(data_dir: Path) -> int:
+    """When the Dagster job last wrote its log: a quiet night does not start the job."""
+    return os.stat(data_dir / "logs" / "last_run.log").st_mtime_ns
+
+
+def snapshot_bytes(data_dir: Path) -> tuple[int, bytes]:
+    snapshot = data_dir / "published" / "membrana.duckdb"
+    return os.stat(snapshot).st_mtime_ns, snapshot.read_bytes()
+
+
 def test_nothing_new_runs_no_dbt_and_reports_every_check_as_before(built):
     first, dbt_before, marts_before = run_report(built), dbt_results(built), all_marts(built)
-    validated_before = stored_check_results(built)
+    validated_before, job_before, snapshot_before = stored_check_results(built), job_log(built), snapshot_bytes(built)
     result = run_membrana("run", data_dir=built)
     assert result.returncode == 0, result.stderr
     second = run_report(built)
+    assert second["quiet_night"] and job_log(built) == job_before  # told apart before the job started
+    assert snapshot_bytes(built) == snapshot_before
+    assert "Nothing new: the snapshot of" in result.stdout
     assert dbt_results(built) == dbt_before  # dbt did not run
     assert not second["dbt_build"]["rebuilt"] and "no rows loaded since" in second["dbt_build"]["note"]
     assert "dbt did not run" in result.stdout
@@ -60,6 +79,51 @@ def test_nothing_new_runs_no_dbt_and_reports_every_check_as_before(built):
     assert set(validated_before) == {f"{mart}.json" for mart in PUBLIC_MARTS} | {"dbt_tests.json"}
     assert stored_check_results(built) == validated_before
     assert all_marts(built) == marts_before
+
+
+def test_a_touched_file_runs_the_job_which_finds_nothing_new(built):
+    first, dbt_before, marts_before = run_report(built), dbt_results(built), all_marts(built)
+    job_before = job_log(built)
+    touched = min((built / "landing" / "contacts").glob("*.csv"))
+    os.utime(touched)  # the same bytes, a new modification time
+    result = run_membrana("run", data_dir=built)
+    assert result.returncode == 0, result.stderr
+    second = run_report(built)
+    assert job_log(built) != job_before and "quiet_night" not in second
+    assert not second["dbt_build"]["rebuilt"] and "no rows loaded since" in second["dbt_build"]["note"]
+    assert second["totals"]["rows_loaded_this_run"] == 0 and dbt_results(built) == dbt_before
+    assert outcomes(second) == outcomes(first)
+    dbt_tests = [r for r in second["check_results"] if r["kind"] == "dbt_test"]
+    assert dbt_tests and all("in the last build, not re-run" in r["summary"] for r in dbt_tests)
+    assert all_marts(built) == marts_before
+    # The job remembered this night: the next one, with nothing touched, is quiet again.
+    run_membrana("run", data_dir=built)
+    assert run_report(built).get("quiet_night")
+
+
+def test_a_changed_setting_is_not_a_quiet_night(built):
+    job_before = job_log(built)
+    result = run_membrana("run", data_dir=built, env={"MEMBRANA_LANGUAGE": "en"})
+    assert result.returncode == 0, result.stderr
+    assert job_log(built) != job_before and "quiet_night" not in run_report(built)
+
+
+def test_a_quiet_night_measures_freshness_against_its_own_run_date(built):
+    for _ in range(2):  # whatever the night before changed, the second of two nights is quiet
+        run_membrana("run", data_dir=built)
+    assert run_report(built).get("quiet_night")
+    with duckdb.connect(str(built / "warehouse.duckdb"), read_only=True) as con:
+        newest_contact = con.execute("select max(received_at) from staging.stg_crm__contacts").fetchone()[0].date()
+    # Four days after the newest contact: past the demo's warning (2 days), short of blocking (7 days).
+    day = newest_contact + timedelta(days=4)
+    job_before = job_log(built)
+    result = run_membrana("run", data_dir=built, env={"MEMBRANA_RUN_DATE": day.isoformat()})
+    assert result.returncode == 0, result.stderr
+    report = run_report(built)
+    assert report["quiet_night"] and job_log(built) == job_before and report["run_date"] == day.isoformat()
+    freshness = [r for r in report["check_results"] if r["check"] == "sources_are_fresh"]
+    assert [r["status"] for r in freshness] == ["warned"]
+    assert f"contacts newest {newest_contact} is 4 days old (warn after 2)" in freshness[0]["summary"]
 
 
 def test_the_run_date_still_counts_when_dbt_does_not_run(built):
