@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from orchestration.data_folder import (
+    DBT_EXECUTABLE,
     DBT_PROJECT_DIR,
     DEFAULT_CONFIG_DIR,
     DEMO_DATA_DIR,
@@ -192,7 +193,7 @@ def command_docs(args: argparse.Namespace) -> int:
     folder = chosen_folder(args)
     if not folder.warehouse.exists():
         return fail(f"no warehouse at {folder.warehouse}: run `membrana run` first", EXIT_NOT_PUBLISHED)
-    dbt = Path(sys.executable).parent / "dbt"
+    dbt = DBT_EXECUTABLE
     target = folder.root / "dbt_docs"
     common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROJECT_ROOT), "--target-path", str(target)]
     from orchestration.build.dbt_environment import DBT_SENDS_NOTHING

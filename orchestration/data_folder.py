@@ -5,6 +5,7 @@ Dagster resource in definitions.py), and passed down as a DataFolder; nothing be
 for it."""
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DEFAULT_CONFIG_DIR = PROJECT_ROOT / "orchestration" / "defaults" / "config"
 DEMO_DATA_DIR = PROJECT_ROOT / "data" / "demo"
+# dbt comes with this Python environment: found even when the venv is not activated (cron, make).
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 
 
 @dataclass(frozen=True)

@@ -4,18 +4,14 @@
 import hashlib
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
 from orchestration.build.dbt_environment import DBT_SENDS_NOTHING
-from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.data_folder import DBT_EXECUTABLE, DBT_PROJECT_DIR, PROJECT_ROOT
 
 membrana_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROJECT_ROOT)
-
-# dbt comes with this Python environment: found even when the venv is not activated (cron, make).
-DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 
 
 def dbt_project_files() -> list[Path]:

@@ -73,11 +73,18 @@ def release_warehouse() -> None:
 
 
 def failure_summary(invocation: DbtInvocation) -> str:
-    """The failed nodes with dbt's message for each (a settings error keeps its `Error: config/…` line)."""
+    """A headline for the user (the first failed model or test, and how many more), then every failed node
+    with dbt's whole message (a settings error keeps its `Error: config/…` line)."""
     failed = [result for result in invocation.results if result.status in ("error", "fail")]
     if not failed:
         return invocation.error or "dbt failed"
-    return "\n".join(f"{result.unique_id} {result.status}: {(result.message or '').strip()}" for result in failed)
+    first = failed[0]
+    what = "test" if first.unique_id.startswith(("test.", "unit_test.")) else "model"
+    outcome = {"error": "errored", "fail": "failed"}[first.status]
+    more = f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""
+    headline = f"{what} {first.unique_id.split('.')[2]} {outcome}: {first_line(first.message or '')}{more}"
+    return "\n".join([headline, *(f"{result.unique_id} {result.status}: {(result.message or '').strip()}"
+                                  for result in failed)])
 
 
 def first_line(text: str) -> str:

@@ -1,13 +1,11 @@
 """Runs the nightly job in this process (no UI, no daemon) and turns a failure into one line."""
 
-import json
 import re
 import time
 import uuid
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import dagster as dg
 
@@ -92,11 +90,11 @@ def failure_reason(result: dg.ExecuteInProcessResult, folder: DataFolder) -> str
         if error and error.cls_name == "DagsterAssetCheckFailedError":
             return blocked_by_checks(result)
         cause = error.cause if error and error.cause else error
-        if step == "membrana_dbt_models" and not (cause and cause.cls_name == "ReconciliationError"):
-            return settings_error(error, cause) or f"dbt build: {dbt_failure(folder.dbt_target)}"
+        if step == "membrana_dbt_models" and cause and cause.cls_name == "DbtBuildFailed":
+            return settings_error(error, cause) or f"dbt build: {first_line(cause.message)}"
         if step == "published_marts" and "Failure" in str(event.step_failure_data.error.cls_name):
             continue  # the publish gate refused because of the failure reported above
-        message = (cause.message if cause else "unknown error").strip().splitlines()[0]
+        message = first_line(cause.message if cause else "unknown error")
         if cause and cause.cls_name in ("LandingError", "ReconciliationError"):
             message = message.split(": ", 1)[-1]  # our own one-line message, without the class name
         return f"{step}: {message}"
@@ -127,19 +125,5 @@ def blocked_by_checks(result: dg.ExecuteInProcessResult) -> str:
     return f"{named or 'a blocking check failed'} (nothing published: the previous snapshot stays)"
 
 
-def dbt_failure(dbt_target: Path) -> str:
-    """The first failing model or test of the last dbt invocation, from its run_results.json."""
-    try:
-        results = json.loads((dbt_target / "run_results.json").read_text())["results"]
-    except (OSError, ValueError, KeyError):
-        return f"dbt failed before running any model (see {dbt_target / 'dbt.log'})"
-    failed = [r for r in results if r.get("status") in ("error", "fail")]
-    if not failed:
-        return f"dbt failed (see {dbt_target / 'dbt.log'})"
-    first = failed[0]
-    what = "test" if first["unique_id"].startswith("test.") else "model"
-    name = first["unique_id"].split(".")[2]
-    message = (first.get("message") or "").strip().splitlines()
-    more = f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""
-    outcome = {"error": "errored", "fail": "failed"}[first["status"]]
-    return f"{what} {name} {outcome}: {message[0] if message else ''}{more}"
+def first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0]
