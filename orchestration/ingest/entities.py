@@ -22,9 +22,8 @@ class Entity:
     description: str
 
 
-def declared_tables(source_name: str) -> list[dict]:
+def declared_tables(sources: list[dict], source_name: str) -> list[dict]:
     """The tables of a source of _sources.yml, as declared."""
-    sources = yaml.safe_load(SOURCES_FILE.read_text(encoding="utf-8"))["sources"]
     return next(source["tables"] for source in sources if source["name"] == source_name)
 
 
@@ -39,7 +38,9 @@ def entity_of(table: dict) -> Entity:
     )
 
 
-ENTITIES = {table["name"]: entity_of(table) for table in declared_tables("raw")}
+DECLARED_SOURCES = yaml.safe_load(SOURCES_FILE.read_text(encoding="utf-8"))["sources"]
+
+ENTITIES = {table["name"]: entity_of(table) for table in declared_tables(DECLARED_SOURCES, "raw")}
 
 CONFIG_FILES = {table["name"]: tuple(column["name"] for column in table["columns"])
-                for table in declared_tables("config")}
+                for table in declared_tables(DECLARED_SOURCES, "config")}
