@@ -109,6 +109,16 @@ def kpi_monthly_suite() -> gx.ExpectationSuite:
     ])
 
 
+def metrics_daily_suite() -> gx.ExpectationSuite:
+    return suite("metrics_daily", [
+        *has_rows(),
+        *columns_exist("date", "channel", "channel_group", *FUNNEL_COUNTS, *FUNNEL_MONEY),
+        *grain("date", "channel"),
+        *not_null("channel_group"),
+        *counts(*FUNNEL_COUNTS, *FUNNEL_MONEY),
+    ])
+
+
 def capacity_plan_suite() -> gx.ExpectationSuite:
     return suite("capacity_plan", [
         *has_rows(),
@@ -269,6 +279,7 @@ SUITES = {
     "stage_velocity": stage_velocity_suite,
     "contact_linking_monthly": contact_linking_monthly_suite,
     "alerts": alerts_suite,
+    "metrics_daily": metrics_daily_suite,
 }
 
 
