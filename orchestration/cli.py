@@ -324,7 +324,6 @@ def build_parser() -> argparse.ArgumentParser:
         "locks a run. Ratios are ratios of the period's sums (a week's fixation rate, not an average of daily "
         "rates). Periods are whole: --since and --until widen to the first and last period they fall in.",
         epilog="example: membrana metrics fixation_rate,cost_per_contact --by week,channel_group --since 2026-07-01",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     metrics.add_argument("metrics", help="comma-separated metric names, e.g. fixation_rate,cost_per_contact "
                          "(an unknown name lists them all)")

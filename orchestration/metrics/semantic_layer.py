@@ -8,6 +8,7 @@ adapter is involved: the semantic manifest (from `dbt parse`) names each table a
 """
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -70,6 +71,8 @@ def manifest_catalog(manifest_text: str) -> str:
 
 
 def metricflow_engine(manifest_text: str, con: duckdb.DuckDBPyConnection):
+    # MetricFlow's telemetry has no sender (nothing leaves the machine): its one handler writes log records
+    logging.getLogger("metricflow.telemetry").setLevel(logging.CRITICAL + 1)
     from metricflow.engine.metricflow_engine import MetricFlowEngine
     from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
     from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
