@@ -34,7 +34,7 @@ EXIT_CODES = """exit codes (every command):
   0  done (status: the last run succeeded and a snapshot is published)
   1  failed: the run or a step failed (status: the last run failed; the previous snapshot stays published)
   2  bad input: a wrong flag or value, a data folder that does not exist
-  3  nothing published yet (status, dashboard, export): run `membrana run` first
+  3  nothing published yet (status, dashboard, export, metrics): run `membrana run` first
   4  another run holds the data folder (run): it is named; try later, or `membrana run --wait`"""
 
 
@@ -194,7 +194,12 @@ def command_docs(args: argparse.Namespace) -> int:
 
 def command_metrics(args: argparse.Namespace) -> int:
     """Metrics of the semantic layer at the grain asked for, on the published snapshot (never the warehouse)."""
-    from orchestration.metrics.semantic_layer import MetricsQuery, MetricsQueryError, query_metrics
+    from orchestration.metrics.semantic_layer import (
+        MetricsNotPublished,
+        MetricsQuery,
+        MetricsQueryError,
+        query_metrics,
+    )
 
     folder = chosen_folder(args)
     if (missing := require_snapshot(folder)) is not None:
@@ -203,6 +208,8 @@ def command_metrics(args: argparse.Namespace) -> int:
                          since=args.since, until=args.until)
     try:
         frame = query_metrics(folder.published, query)
+    except MetricsNotPublished as error:
+        return fail(str(error), EXIT_NOT_PUBLISHED)
     except MetricsQueryError as error:
         return fail(str(error), EXIT_BAD_INPUT)
     print(frame.to_csv(index=False) if args.csv else frame.to_string(index=False, na_rep="—"), end="" if args.csv else "\n")

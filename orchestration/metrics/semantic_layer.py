@@ -28,6 +28,10 @@ class MetricsQueryError(Exception):
     """A query the metrics layer cannot answer as asked; the message is one line for the user."""
 
 
+class MetricsNotPublished(MetricsQueryError):
+    """The snapshot lacks what the metrics read (nothing published, or published before the metrics layer)."""
+
+
 @dataclass(frozen=True)
 class MetricsQuery:
     metrics: tuple[str, ...]
@@ -48,11 +52,13 @@ def query_metrics(published: Path, query: MetricsQuery, manifest_path: Path | No
     """One row per value of the group-by items, one column per group-by item (short names) and metric."""
     snapshot = snapshot_path(published)
     if not snapshot.exists():
-        raise MetricsQueryError(f"nothing published yet at {snapshot}: run `membrana run` first")
+        raise MetricsNotPublished(f"nothing published yet at {snapshot}: run `membrana run` first")
     manifest_text = (manifest_path or semantic_manifest_path()).read_text()
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{snapshot}' as {manifest_catalog(manifest_text)} (read_only)")
+        catalog = manifest_catalog(manifest_text)
+        con.execute(f"attach '{snapshot}' as {catalog} (read_only)")
+        require_semantic_tables(con, catalog, manifest_text)
         engine = metricflow_engine(manifest_text, con)
         request = metricflow_request(engine, query)
         sql = explained_sql(engine, request)
@@ -68,6 +74,19 @@ def manifest_catalog(manifest_text: str) -> str:
     if len(catalogs) != 1:
         raise MetricsQueryError(f"the semantic models span catalogs {sorted(catalogs)}; expected one")
     return catalogs.pop()
+
+
+def require_semantic_tables(con: duckdb.DuckDBPyConnection, catalog: str, manifest_text: str) -> None:
+    """The tables the semantic models read must be in the snapshot: one published before the metrics layer
+    existed has none until the next run publishes."""
+    wanted = {(model["node_relation"]["schema_name"], model["node_relation"]["alias"])
+              for model in json.loads(manifest_text)["semantic_models"]}
+    present = set(con.execute("select schema_name, table_name from duckdb_tables() where database_name = ?",
+                              [catalog]).fetchall())
+    if missing := sorted(wanted - present):
+        names = ", ".join(".".join(table) for table in missing)
+        raise MetricsNotPublished(f"the published snapshot has no {names} (published before the metrics layer): "
+                                "run `membrana run` once")
 
 
 def metricflow_engine(manifest_text: str, con: duckdb.DuckDBPyConnection):

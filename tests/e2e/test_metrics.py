@@ -8,6 +8,7 @@ a run holds the data folder (its run lock and its warehouse open for writing).""
 import csv
 import io
 import math
+import shutil
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -152,6 +153,19 @@ def test_a_query_it_cannot_answer_is_one_line_and_exit_2(demo, arguments, messag
 def test_a_date_that_is_not_one_is_bad_input(demo):
     result = run_membrana("metrics", "fixation_rate", "--since", "2026-13-01", data_dir=demo.data_dir)
     assert result.returncode == 2 and "not a date (YYYY-MM-DD): '2026-13-01'" in result.stderr, failure(result)
+
+
+def test_a_snapshot_published_before_the_metrics_layer_says_to_run_once(demo, tmp_path):
+    """An upgraded folder that has not published since: its snapshot has no metrics_daily (exit 3, one line)."""
+    (tmp_path / "published").mkdir()
+    old_snapshot = tmp_path / "published" / "membrana.duckdb"
+    shutil.copy(demo.data_dir / "published" / "membrana.duckdb", old_snapshot)
+    with duckdb.connect(str(old_snapshot)) as con:
+        con.execute("drop table marts.metrics_daily")
+    result = run_membrana("metrics", "fixation_rate", data_dir=tmp_path)
+    assert result.returncode == 3, failure(result)
+    assert result.stderr == ("membrana: the published snapshot has no marts.metrics_daily (published before the "
+                             "metrics layer): run `membrana run` once\n")
 
 
 def test_a_query_answers_while_a_run_holds_the_folder_and_writes_its_warehouse(demo):
