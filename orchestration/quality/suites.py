@@ -119,6 +119,11 @@ def metrics_daily_suite() -> gx.ExpectationSuite:
     ])
 
 
+def metric_time_spine_suite() -> gx.ExpectationSuite:
+    # MetricFlow's calendar: one row per day
+    return suite("metric_time_spine", [*has_rows(), *grain("date_day")])
+
+
 def capacity_plan_suite() -> gx.ExpectationSuite:
     return suite("capacity_plan", [
         *has_rows(),
@@ -280,6 +285,7 @@ SUITES = {
     "contact_linking_monthly": contact_linking_monthly_suite,
     "alerts": alerts_suite,
     "metrics_daily": metrics_daily_suite,
+    "metric_time_spine": metric_time_spine_suite,
 }
 
 
