@@ -35,7 +35,7 @@ EXIT_CODES = """exit codes (every command):
   0  done (status: the last run succeeded and a snapshot is published)
   1  failed: the run or a step failed (status: the last run failed; the previous snapshot stays published)
   2  bad input: a wrong flag or value, a data folder that does not exist
-  3  nothing published yet (status, dashboard, export): run `membrana run` first
+  3  nothing published yet (status, dashboard, export, metrics): run `membrana run` first
   4  another run holds the data folder (run): it is named; try later, or `membrana run --wait`"""
 
 
@@ -216,6 +216,41 @@ def command_docs(args: argparse.Namespace) -> int:
     return 0 if served.returncode in (0, -2, 130) else EXIT_FAILED
 
 
+def command_metrics(args: argparse.Namespace) -> int:
+    """Metrics of the semantic layer at the grain asked for, on the published snapshot (never the warehouse)."""
+    from orchestration.metrics.semantic_layer import (
+        MetricsNotPublished,
+        MetricsQuery,
+        MetricsQueryError,
+        query_metrics,
+    )
+
+    folder = chosen_folder(args)
+    if (missing := require_snapshot(folder)) is not None:
+        return missing
+    query = MetricsQuery(metrics=tuple(comma_list(args.metrics)), by=tuple(comma_list(args.by)),
+                         since=args.since, until=args.until)
+    try:
+        frame = query_metrics(folder.published, query)
+    except MetricsNotPublished as error:
+        return fail(str(error), EXIT_NOT_PUBLISHED)
+    except MetricsQueryError as error:
+        return fail(str(error), EXIT_BAD_INPUT)
+    print(frame.to_csv(index=False) if args.csv else frame.to_string(index=False, na_rep="—"), end="" if args.csv else "\n")
+    return 0
+
+
+def comma_list(text: str | None) -> list[str]:
+    return [item.strip() for item in (text or "").split(",") if item.strip()]
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 def command_plan(argv: list[str]) -> int:
     from orchestration.planning.defaults import published_plan_defaults
     from orchestration.planning.planner import PlanInputError, PlanInputs, parse_plan_args, plan, validate
@@ -314,6 +349,21 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080)")
     docs.add_argument("--no-serve", action="store_true", help="only build the docs")
 
+    metrics = commands.add_parser(
+        "metrics", help="KPIs at any grain (week, channel group…) from the metrics layer, on the published snapshot",
+        description="Answers with MetricFlow on published/membrana.duckdb, opened read-only: never waits for or "
+        "locks a run. Ratios are ratios of the period's sums (a week's fixation rate, not an average of daily "
+        "rates). Periods are whole: --since and --until widen to the first and last period they fall in.",
+        epilog="example: membrana metrics fixation_rate,cost_per_contact --by week,channel_group --since 2026-07-01",
+    )
+    metrics.add_argument("metrics", help="comma-separated metric names, e.g. fixation_rate,cost_per_contact "
+                         "(an unknown name lists them all)")
+    metrics.add_argument("--by", help="comma-separated: one time grain (day, week, month, quarter, year) and/or "
+                         "dimensions (channel, channel_group)")
+    metrics.add_argument("--since", type=iso_date, help="first day (YYYY-MM-DD)")
+    metrics.add_argument("--until", type=iso_date, help="last day (YYYY-MM-DD)")
+    metrics.add_argument("--csv", action="store_true", help="CSV instead of a text table (for scripts)")
+
     demo = commands.add_parser("demo", help="write the demo company's raw exports (deterministic)")
     demo.add_argument("--out", default=str(DEMO_DATA_DIR), help="data folder to write (default: data/demo)")
     demo.add_argument("--contacts", type=int, help="total contacts to generate (default: the demo's ~2,000 a month)")
@@ -334,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         handler = {"run": command_run, "status": command_status, "dashboard": command_dashboard,
-                   "export": command_export, "docs": command_docs, "demo": command_demo}[args.command]
+                   "export": command_export, "docs": command_docs, "metrics": command_metrics, "demo": command_demo}[args.command]
         return handler(args)
     except KeyboardInterrupt:
         return fail("interrupted")

@@ -4,6 +4,7 @@ under `dagster dev`; `membrana run` passes its own in the run's config)."""
 import dagster as dg
 
 from orchestration.data_folder import DataFolder, data_folder_from_environment
+from orchestration.dbt_manifest import prepare_manifest_if_stale
 from orchestration.defs.ingest.assets import config_assets, raw_assets
 from orchestration.defs.jobs import nightly_job
 from orchestration.defs.publish.assets import published_marts
@@ -13,7 +14,6 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.schedules import nightly_schedule
 from orchestration.defs.sensors import landing_files_sensor
 from orchestration.defs.transform.dbt_assets import build_dbt_models
-from orchestration.project import prepare_manifest_if_stale
 
 
 def membrana_definitions(folder: DataFolder) -> dg.Definitions:

@@ -10,6 +10,6 @@ def pytest_configure(config) -> None:
 
         name_an_anonymous_main_module()
         return
-    from orchestration.project import prepare_manifest_if_stale
+    from orchestration.dbt_manifest import prepare_manifest_if_stale
 
     prepare_manifest_if_stale()

@@ -29,6 +29,8 @@ PUBLIC_MARTS = (
     # contacts linked to leads and the unlinked gap behind КФ (issue 4)
     "contact_linking_monthly",
     "alerts",  # membrane drift (issue 6)
+    # the metrics layer's daily fact and time spine: `membrana metrics` answers on the snapshot (issue 18)
+    "metrics_daily", "metric_time_spine",
 )
 AUDIT_TABLES = ("quarantine",)
 SNAPSHOT_FILE = "membrana.duckdb"  # contract v2: catalog `membrana`, schema `marts`

@@ -109,6 +109,21 @@ def kpi_monthly_suite() -> gx.ExpectationSuite:
     ])
 
 
+def metrics_daily_suite() -> gx.ExpectationSuite:
+    return suite("metrics_daily", [
+        *has_rows(),
+        *columns_exist("date", "channel", "channel_group", *FUNNEL_COUNTS, *FUNNEL_MONEY),
+        *grain("date", "channel"),
+        *not_null("channel_group"),
+        *counts(*FUNNEL_COUNTS, *FUNNEL_MONEY),
+    ])
+
+
+def metric_time_spine_suite() -> gx.ExpectationSuite:
+    # MetricFlow's calendar: one row per day
+    return suite("metric_time_spine", [*has_rows(), *grain("date_day")])
+
+
 def capacity_plan_suite() -> gx.ExpectationSuite:
     return suite("capacity_plan", [
         *has_rows(),
@@ -269,6 +284,8 @@ SUITES = {
     "stage_velocity": stage_velocity_suite,
     "contact_linking_monthly": contact_linking_monthly_suite,
     "alerts": alerts_suite,
+    "metrics_daily": metrics_daily_suite,
+    "metric_time_spine": metric_time_spine_suite,
 }
 
 

@@ -58,13 +58,13 @@ def test_a_cycle_would_be_found(monkeypatch):
 # Imports the code location and the command with every way of running dbt or another program made to fail.
 IMPORT_WITH_WORK_FORBIDDEN = """
 import subprocess
-import orchestration.project as project
+import orchestration.dbt_manifest as dbt_manifest
 
 def forbidden(*args, **kwargs):
     raise AssertionError("work on import: " + repr(args[:1]))
 
 subprocess.Popen = forbidden
-project.prepare_manifest_if_stale = forbidden
+dbt_manifest.prepare_manifest_if_stale = forbidden
 import orchestration.definitions, orchestration.cli, orchestration.nightly.run
 print("imported")
 """

@@ -77,6 +77,7 @@ def test_a_nightly_run_publishes_with_no_network_and_connects_nowhere(offline_ru
 @offline
 @pytest.mark.parametrize("command", [
     ["status"], ["status", "--json"], ["plan"], ["dashboard"], ["export", "--out", "{tmp}/export"],
+    ["metrics", "fixation_rate,romi", "--by", "week,channel_group"],
 ], ids=" ".join)
 def test_every_command_works_with_no_network_and_connects_nowhere(offline_run, company, tmp_path, command):
     assert offline_run[0].returncode == 0, failure(offline_run[0])

@@ -31,9 +31,10 @@ from orchestration.build.build_state import (
 from orchestration.build.dbt_runner import DbtInvocation, failure_summary, invoke_dbt
 from orchestration.build.reconciliation import reconcile_files
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
+from orchestration.dbt_manifest import dbt_project_fingerprint
 from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.landing import config_fingerprint
-from orchestration.project import dbt_project_fingerprint, membrana_dbt_project
+from orchestration.project import membrana_dbt_project
 from orchestration.quality.replay import (
     BUILD_IDENTITY,
     preload_expectations,
