@@ -81,7 +81,7 @@ def new_snapshot_id(history: Path, now: datetime) -> str:
     snapshot_id, suffix = base, 1
     while (history / snapshot_id).exists():
         suffix += 1
-        snapshot_id = f"{base}-{suffix}"
+        snapshot_id = f"{base}-{suffix:02d}"  # two digits: ids sort by time as text
     return snapshot_id
 
 
@@ -164,8 +164,9 @@ def attach_to_snapshot(published: Path, snapshot_id: str, files: list[Path]) -> 
 
 
 def prune_history(published: Path, keep: int) -> list[str]:
-    """Removes the oldest entries beyond `keep` (never the published one) and entries left half-written by a
-    killed publish; returns the ids removed. A reader holding one of their files open keeps reading it."""
+    """Removes the oldest entries beyond `keep` and entries left half-written by a killed publish; returns the
+    ids removed. Never the published one (a clock set back can make it sort first). A reader holding one of
+    their files open keeps reading it."""
     history = history_dir(published)
     current = (current_snapshot(published) or {}).get("id")
     ids = entry_ids(published)
