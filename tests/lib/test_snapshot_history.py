@@ -8,6 +8,7 @@ import os
 import duckdb
 import pytest
 
+from orchestration.cli import EXIT_BAD_INPUT, EXIT_NOT_PUBLISHED, main
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
 from orchestration.nightly.run_history import read_run_history
 from orchestration.nightly.run_lock import RunInProgress
@@ -192,3 +193,21 @@ def test_keep_is_read_from_config_snapshots_csv(folder):
     (folder.config / "snapshots.csv").write_text("keep\n2\n")
     with pytest.raises(SnapshotHistoryError, match="expected the columns setting,value"):
         snapshots_to_keep(folder.config, DEFAULT_CONFIG_DIR)
+
+
+def test_the_commands_answer_in_one_line_with_their_exit_codes(folder, monkeypatch, capsys):
+    monkeypatch.setenv("MEMBRANA_DATA_DIR", str(folder.root))
+    assert main(["snapshots"]) == EXIT_NOT_PUBLISHED
+    assert main(["rollback"]) == EXIT_NOT_PUBLISHED
+    said = capsys.readouterr()
+    assert said.out == "" and said.err.count("\n") == 2 and said.err.startswith("membrana: no snapshot kept yet")
+    first = publish_night(folder, 1)
+    second = publish_night(folder, 2)
+    assert main(["rollback", "--to", "yesterday"]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err == (f"membrana: no kept snapshot 'yesterday' (kept: {second}, {first}; "
+                                       "see `membrana snapshots`)\n")
+    assert main(["rollback"]) == 0
+    assert f"rolled back: snapshot {first} is published again (it replaced {second})" in capsys.readouterr().out
+    assert main(["snapshots"]) == 0
+    listed = capsys.readouterr().out
+    assert f"* {first}  published " in listed and "(by a rollback)" in listed
