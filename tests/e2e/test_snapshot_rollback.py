@@ -168,3 +168,14 @@ def test_the_rollback_is_in_the_run_history_and_status(rolled_back):
     listing = snapshots_json(data_dir)
     assert [entry["published"] for entry in listing["snapshots"]] == [False, True]
     assert listing["current"]["rollback"] == {"from": nights[2].snapshot_id}
+
+
+def test_the_next_run_that_publishes_replaces_the_rolled_back_snapshot(rolled_back):
+    data_dir, nights, _, _ = rolled_back
+    run_ok(data_dir)  # nothing new: the warehouse still holds night 3's marts
+    assert published_marts(data_dir / "published") == nights[2].marts
+    status = run_membrana("status", data_dir=data_dir)
+    assert status.returncode == 0 and "ROLLED BACK" not in status.stdout
+    listing = snapshots_json(data_dir)
+    assert listing["current"]["rollback"] is None and listing["snapshots"][0]["published"]
+    assert [entry["id"] for entry in listing["snapshots"]][1] == nights[2].snapshot_id  # keep 2: night 2 is gone
