@@ -1,5 +1,5 @@
-"""The `membrana` command: run the nightly job, plan capacity, report status, render the dashboard,
-export marts, serve the dbt docs, write demo data.
+"""The `membrana` command: run the nightly job, plan capacity, report status, list the kept snapshots and
+roll back to one, render the dashboard, export marts, serve the dbt docs, write demo data.
 
 Every failure a user can cause ends in one line on stderr and a non-zero exit code, never a traceback.
 """
@@ -34,9 +34,10 @@ EXIT_RUN_IN_PROGRESS = 4
 EXIT_CODES = """exit codes (every command):
   0  done (status: the last run succeeded and a snapshot is published)
   1  failed: the run or a step failed (status: the last run failed; the previous snapshot stays published)
-  2  bad input: a wrong flag or value, a data folder that does not exist
-  3  nothing published yet (status, dashboard, export, metrics): run `membrana run` first
-  4  another run holds the data folder (run): it is named; try later, or `membrana run --wait`"""
+  2  bad input: a wrong flag or value, a data folder that does not exist, a snapshot not kept (rollback --to)
+  3  nothing published yet (status, dashboard, export, metrics, snapshots): run `membrana run` first;
+     rollback: no snapshot kept before the published one
+  4  another run holds the data folder (run, rollback): it is named; try later, or `membrana run --wait`"""
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> int:
@@ -157,6 +158,48 @@ def command_status(args: argparse.Namespace) -> int:
     status = collect_status(chosen_folder(args).root, date.today())
     print(json.dumps(status, indent=2) if args.json else format_status(status))
     return status_exit_code(status)
+
+
+def command_snapshots(args: argparse.Namespace) -> int:
+    from orchestration.publish.history import SnapshotHistoryError
+    from orchestration.publish.rollback import format_snapshots, list_snapshots
+
+    folder = chosen_folder(args)
+    if not folder.root.is_dir():
+        return fail(f"data folder {folder.root} does not exist (set MEMBRANA_DATA_DIR)", EXIT_BAD_INPUT)
+    try:
+        listing = list_snapshots(folder)
+    except SnapshotHistoryError as error:
+        return fail(str(error), EXIT_BAD_INPUT)
+    if not listing["snapshots"]:
+        return fail(f"no snapshot kept yet in {folder.published / 'history'}: run `membrana run` first",
+                    EXIT_NOT_PUBLISHED)
+    print(json.dumps(listing, indent=2) if args.json else format_snapshots(listing))
+    return 0
+
+
+def command_rollback(args: argparse.Namespace) -> int:
+    from orchestration.nightly.run_lock import RunInProgress
+    from orchestration.publish.rollback import NoSnapshotToRollBackTo, UnknownSnapshot, rollback
+
+    folder = chosen_folder(args)
+    if not folder.root.is_dir():
+        return fail(f"data folder {folder.root} does not exist (set MEMBRANA_DATA_DIR)", EXIT_BAD_INPUT)
+    try:
+        done = rollback(folder, args.to)
+    except RunInProgress as busy:
+        return fail(f"{busy}; roll back when it has finished", EXIT_RUN_IN_PROGRESS)
+    except UnknownSnapshot as error:
+        return fail(str(error), EXIT_BAD_INPUT)
+    except NoSnapshotToRollBackTo as error:
+        return fail(str(error), EXIT_NOT_PUBLISHED)
+    if not done.changed:
+        print(f"snapshot {done.republished} is already the published one: nothing to do")
+    else:
+        print(f"rolled back: snapshot {done.republished} is published again (it replaced "
+              f"{done.replaced or 'an unknown snapshot'}): {folder.published / 'membrana.duckdb'}, "
+              f"{folder.published / 'parquet'}, {folder.published / 'dashboard.html'}")
+    return 0
 
 
 def command_dashboard(args: argparse.Namespace) -> int:
@@ -327,6 +370,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--json", action="store_true", help="one JSON object instead of text (for scripts)")
 
+    snapshots = commands.add_parser(
+        "snapshots", help="the published snapshots kept (when, landing files, rows per mart, checks)",
+        description="Lists the snapshots kept in published/history/, newest first: when each was published, the "
+        "run and its checks, the landing files it was built from and its rows per mart. How many are kept: "
+        "`keep` in config/snapshots.csv (default 7).",
+    )
+    snapshots.add_argument("--json", action="store_true", help="one JSON object instead of text (for scripts)")
+
+    rollback = commands.add_parser(
+        "rollback", help="publish an earlier kept snapshot again (snapshot, Parquet, dashboard)",
+        description="Republishes a snapshot kept in published/history/ — published/membrana.duckdb, the "
+        "published/parquet link and published/dashboard.html — each replaced in one rename (readers holding "
+        "the old files keep reading them). Holds the data folder like a run (exits 4 while a run holds it) and "
+        "writes a line in logs/run_history.jsonl. The warehouse is untouched: the next run that publishes "
+        "replaces the snapshot again.",
+    )
+    rollback.add_argument("--to", metavar="WHEN",
+                          help="the snapshot's id or time as `membrana snapshots` lists it (default: the one "
+                          "before the published one)")
+
     dashboard = commands.add_parser(
         "dashboard", help="render published/dashboard.html again from the snapshot (e.g. in another language)",
         description="Every successful run writes the dashboard; this renders it again from the published "
@@ -383,8 +446,9 @@ def main(argv: list[str] | None = None) -> int:
         return command_plan(argv[1:])
     args = build_parser().parse_args(argv)
     try:
-        handler = {"run": command_run, "status": command_status, "dashboard": command_dashboard,
-                   "export": command_export, "docs": command_docs, "metrics": command_metrics, "demo": command_demo}[args.command]
+        handler = {"run": command_run, "status": command_status, "snapshots": command_snapshots,
+                   "rollback": command_rollback, "dashboard": command_dashboard, "export": command_export,
+                   "docs": command_docs, "metrics": command_metrics, "demo": command_demo}[args.command]
         return handler(args)
     except KeyboardInterrupt:
         return fail("interrupted")

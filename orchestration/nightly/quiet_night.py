@@ -136,10 +136,14 @@ def quiet_night(folder: DataFolder, started_at: datetime) -> str | None:
     if not freshness.passed and freshness.severity == "error":
         return None  # a blocked night: the whole job blocks it and says why
     from orchestration.nightly.report_text import write_report
+    from orchestration.nightly.run_history import append_run_history
 
     reason = f"no rows loaded since {state['built_through']}, no file, setting or code changed: a quiet night"
     report = quiet_report(last_report, day, freshness, reason, started_at)
     summary = write_report(report, folder.logs)
+    append_run_history(folder.logs, {"event": "run", "run_id": report["run_id"], "status": report["status"],
+                                     "snapshot": report["published"].get("snapshot_id"), "reason": "",
+                                     "quiet_night": True})
     return summary
 
 

@@ -11,6 +11,7 @@ import dagster as dg
 
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
 from orchestration.nightly.quiet_night import forget_night, remember_night
+from orchestration.nightly.run_history import append_run_history
 from orchestration.nightly.run_lock import run_lock
 from orchestration.nightly.run_timings import step_seconds, write_run_timings
 
@@ -66,12 +67,20 @@ def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunO
     report = build_report(result, set(job.asset_layer.asset_graph.asset_check_keys), folder, started_at, datetime.now(),
                           reason)
     summary = write_report(report, log_dir)
+    kept = [log_dir / "run_report.json", log_dir / "run_report.md"]
     if report["status"] == "published":
         # The dashboard asset rendered before this run's report existed: render it again so that its
         # "last run" section is this run, not the one before.
         from orchestration.publish.dashboard import dashboard_language, write_dashboard
 
-        write_dashboard(folder.root, dashboard_language(folder.config, DEFAULT_CONFIG_DIR))
+        kept.append(write_dashboard(folder.root, dashboard_language(folder.config, DEFAULT_CONFIG_DIR)))
+    snapshot_id = report["published"]["snapshot_id"]
+    if snapshot_id:  # kept with the snapshot this run published, for `membrana snapshots` and a rollback
+        from orchestration.publish.history import attach_to_snapshot
+
+        attach_to_snapshot(folder.published, snapshot_id, kept)
+    append_run_history(log_dir, {"event": "run", "run_id": report["run_id"], "status": report["status"],
+                                 "snapshot": snapshot_id, "reason": reason})
     return RunOutcome(result.success, reason, summary, published=report["status"] == "published")
 
 

@@ -106,15 +106,17 @@ def published_record(result: dg.ExecuteInProcessResult, published: Path) -> dict
     ]
     previous_at = (datetime.fromtimestamp(snapshot.stat().st_mtime, UTC).isoformat()
                    if snapshot.exists() else None)
-    rows, removed = {}, None
+    rows, removed, snapshot_id = {}, None, None
     if published_now:
         metadata = published_now[0].materialization.metadata
         rows = {key.removeprefix("rows_"): value.value for key, value in metadata.items() if key.startswith("rows_")}
         removed = metadata["removed_pre_v2_snapshot"].value if "removed_pre_v2_snapshot" in metadata else None
+        snapshot_id = metadata["snapshot_id"].value if "snapshot_id" in metadata else None
     return {
         "published": bool(published_now),
         "snapshot": str(snapshot) if snapshot.exists() else None,
         "snapshot_written_at": previous_at,
+        "snapshot_id": snapshot_id,  # this run's snapshot in published/history/, only when it published
         "parquet_dir": str(published / "parquet"),
         "rows": rows,
         "removed_pre_v2_snapshot": removed,  # the notice, on the run that removed published/marts.duckdb

@@ -1,7 +1,8 @@
 """`membrana status`: the last run, its checks, how fresh each source is and where the outputs are.
 
 Reads only files the nightly job leaves behind — logs/last_run.json (written by `membrana run`),
-logs/run_report.json (the quality gates' report, when present), the published snapshot and, when no run
+logs/run_report.json (the quality gates' report, when present), the published snapshot and which kept
+snapshot it is (published/history/current.json: a rollback says so) and, when no run
 holds it, the warehouse's load manifest — so it answers in a second and never waits for a running build.
 """
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.publish.history import current_snapshot
 from orchestration.publish.snapshot import connect_snapshot, snapshot_path
 
 LAST_RUN_FILE = "last_run.json"
@@ -87,6 +89,7 @@ def collect_status(data_dir: Path, today: date) -> dict:
         "last_run": read_json(logs / LAST_RUN_FILE),
         "run_report": read_json(logs / RUN_REPORT_FILE),
         "published_at": None,
+        "snapshot": None,  # {id, since, rollback: None | {from}} in the snapshot history
         "outputs": {
             "snapshot": str(snapshot), "parquet": str(published / "parquet"),
             "dashboard": str(published / "dashboard.html"), "run_log": str(logs / "last_run.log"),
@@ -96,6 +99,7 @@ def collect_status(data_dir: Path, today: date) -> dict:
     }
     if snapshot.exists():
         status["published_at"] = datetime.fromtimestamp(snapshot.stat().st_mtime).isoformat(timespec="seconds")
+        status["snapshot"] = current_snapshot(published)
         status["freshness"] = published_data_through(published, today)
     status["outputs"] = {name: path for name, path in status["outputs"].items() if Path(path).exists()}
     return status
@@ -157,6 +161,11 @@ def format_status(status: dict) -> str:
         lines.append("Published snapshot: none yet — run `membrana run`")
     else:
         lines.append(f"Published snapshot: {status['published_at']}")
+        current = status["snapshot"]
+        if current and current.get("rollback"):
+            lines.append(f"  ROLLED BACK: `membrana rollback` republished snapshot {current['id']} on "
+                         f"{current['since'].replace('T', ' ')}, replacing {current['rollback']['from'] or 'an unknown one'}; "
+                         "the next run that publishes replaces it")
         lines.append("Freshness per source (last day with data in the published funnel):")
         loads = status["loads"] or {}
         for item in status["freshness"]:

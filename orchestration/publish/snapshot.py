@@ -4,7 +4,8 @@ read-only by everything that reads it (summary, dashboard, export, status, plann
 `published/membrana.duckdb` is written under a temporary name and renamed over the old one, so a reader
 that holds the old file open keeps reading it undisturbed and a new reader sees the whole new
 snapshot, never a half-built one. The Parquet files go to a new folder `published/parquet-<stamp>/`
-and the link `published/parquet` is switched to it in one rename.
+and the link `published/parquet` is switched to it in one rename. Each publish is also kept in the
+snapshot history (publish/history.py), from which `membrana rollback` republishes an earlier one.
 
 Contract v2 renamed the snapshot from `published/marts.duckdb`: a file named `marts` whose schema is also
 `marts` made DuckDB reject `select … from marts.kpi_monthly` as ambiguous. Until a folder publishes
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.publish.history import DEFAULT_KEEP, mark_current, prune_history, record_snapshot
 from orchestration.warehouse import limit_memory
 
 PUBLIC_MARTS = (
@@ -57,8 +59,10 @@ def remove_pre_v2_snapshot(published: Path) -> str | None:
             f"it is now published/{SNAPSHOT_FILE}")
 
 
-def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS, limit: str | None = None) -> dict[str, int]:
-    """Writes the snapshot and the Parquet files; returns the row count of each mart published."""
+def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS, limit: str | None = None,
+                  keep: int = DEFAULT_KEEP) -> dict[str, int]:
+    """Writes the snapshot and the Parquet files, keeps them in the snapshot history (at most `keep`
+    snapshots); returns the row count of each mart published."""
     published.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
     snapshot_tmp = published / f".{SNAPSHOT_FILE}.{stamp}.tmp"
@@ -78,14 +82,33 @@ def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS, limit: s
             rows[mart] = con.execute(f"select count(*) from snapshot.marts.{mart}").fetchone()[0]
         for table in AUDIT_TABLES:
             con.execute(f"create table snapshot.audit.{table} as select * from warehouse.audit.{table}")
+        files = landing_files(con, published.parent)
         con.execute("detach warehouse")
         con.execute("detach snapshot")
     finally:
         con.close()
+    snapshot_id = record_snapshot(published, snapshot_tmp, SNAPSHOT_FILE, parquet_dir, rows, files)
     os.replace(snapshot_tmp, published / SNAPSHOT_FILE)
     switch_link(published / "parquet", parquet_dir.name)
     remove_old_parquet_dirs(published, keep=parquet_dir.name)
+    mark_current(published, snapshot_id)
+    prune_history(published, keep)
     return rows
+
+
+def landing_files(con, data_dir: Path) -> list[dict]:
+    """The files the snapshot was built from (the warehouse's load manifest), by path in the data folder."""
+    try:
+        manifest = con.execute("select entity, file_path, rows_loaded from warehouse.audit.load_manifest "
+                               "order by entity, file_path").fetchall()
+    except duckdb.CatalogException:
+        return []  # a warehouse that never loaded a file
+    return [{"entity": entity, "file": in_folder(Path(file_path), data_dir), "rows_loaded": rows_loaded}
+            for entity, file_path, rows_loaded in manifest]
+
+
+def in_folder(path: Path, data_dir: Path) -> str:
+    return str(path.relative_to(data_dir)) if path.is_relative_to(data_dir) else str(path)
 
 
 def switch_link(link: Path, target_name: str) -> None:

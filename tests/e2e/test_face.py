@@ -25,7 +25,7 @@ from tests.support.headless_chromium import CHROMIUM, open_page
 from tests.support.membrana import MEMBRANA, membrana_env, run_dbt, run_membrana
 from tests.support.reference_funnel import read_landing, reference_funnel_daily, reference_kpi_monthly
 
-COMMANDS = ("run", "plan", "status", "dashboard", "export", "docs", "demo")
+COMMANDS = ("run", "plan", "status", "snapshots", "rollback", "dashboard", "export", "docs", "demo")
 
 
 def last_complete_month(funnel: dict) -> date:

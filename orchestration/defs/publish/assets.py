@@ -1,11 +1,14 @@
 """Publish: after the build and every check passed, copy the marts atomically to
-published/membrana.duckdb and published/parquet/ for analysts and BI. The first publish after the upgrade
+published/membrana.duckdb and published/parquet/ for analysts and BI, and keep them in the snapshot history
+(published/history/, the last `keep` of config/snapshots.csv). The first publish after the upgrade
 to contract v2 removes the snapshot's pre-v2 file, published/marts.duckdb, and says so."""
 
 import dagster as dg
 
 from orchestration.build.build_state import last_build_passed
+from orchestration.data_folder import DEFAULT_CONFIG_DIR
 from orchestration.defs.resources import WarehouseResource
+from orchestration.publish.history import current_snapshot, snapshots_to_keep
 from orchestration.publish.snapshot import PUBLIC_MARTS, SNAPSHOT_FILE, publish_marts, remove_pre_v2_snapshot
 from orchestration.publish.summary import kpi_markdown
 
@@ -24,13 +27,15 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     with warehouse.connect() as con:
         if not last_build_passed(con):
             raise dg.Failure("the last dbt build or one of its tests failed: the previous snapshot stays published")
-    rows = publish_marts(folder.warehouse, folder.published, limit=warehouse.memory_limit)
+    keep = snapshots_to_keep(folder.config, DEFAULT_CONFIG_DIR)  # a bad setting fails before anything is replaced
+    rows = publish_marts(folder.warehouse, folder.published, limit=warehouse.memory_limit, keep=keep)
     removed = remove_pre_v2_snapshot(folder.published)  # only now: until this publish it was the last good one
     if removed:
         context.log.info(removed)
     return dg.MaterializeResult(
         metadata={**{f"rows_{mart}": count for mart, count in rows.items()},
                   "snapshot": dg.MetadataValue.path(str(folder.published / SNAPSHOT_FILE)),
+                  "snapshot_id": current_snapshot(folder.published)["id"],  # in published/history/
                   **({"removed_pre_v2_snapshot": removed} if removed else {}),
                   "kpi_last_complete_month": dg.MetadataValue.md(kpi_markdown(folder.published))}
     )

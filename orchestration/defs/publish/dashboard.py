@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.data_folder import DEFAULT_CONFIG_DIR
 from orchestration.defs.resources import WarehouseResource
 from orchestration.publish.dashboard import dashboard_language, write_dashboard
+from orchestration.publish.history import attach_to_snapshot, current_snapshot
 from orchestration.publish.summary import kpi_markdown
 
 
@@ -23,6 +24,9 @@ def dashboard(warehouse: WarehouseResource) -> dg.MaterializeResult:
     folder = warehouse.folder
     language = dashboard_language(folder.config, DEFAULT_CONFIG_DIR)
     page = write_dashboard(folder.root, language)
+    current = current_snapshot(folder.published)
+    if current:  # kept with its snapshot, for a rollback to bring back
+        attach_to_snapshot(folder.published, current["id"], [page])
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(page)),
         "language": language,
