@@ -370,7 +370,7 @@ def test_kpi_monthly_sums_the_days_and_divides(data_dir, defaults_dir):
     assert march["romi"] == Decimal(1)  # (4000 x 0.5 - 1000) / 1000
 
 
-def test_deals_without_lead_count_in_the_totals_but_not_in_the_channels_ratios(data_dir, defaults_dir):
+def test_deals_without_lead_count_in_the_totals_but_not_in_the_pass_rates(data_dir, defaults_dir):
     funnel = {
         (day("2024-03-05"), "unknown"): funnel_row(
             incoming_contacts=4, fixed_leads=2, meetings_held=1, ad_spend=Decimal(100),
@@ -384,8 +384,8 @@ def test_deals_without_lead_count_in_the_totals_but_not_in_the_channels_ratios(d
     assert march["closing_rate"] == Decimal(1)  # (5 - 4) / 1 held, not 5
     assert march["conversion_rate"] == Decimal("0.5")  # 1 / 2 fixed, not 2.5
     assert march["average_check"] == Decimal(1000)  # 5000 / 5: every deal's revenue over every deal
-    assert march["cost_per_deal"] == Decimal(100)  # 100 / 1 traced deal
-    assert march["romi"] == Decimal(4)  # ((5000 - 4000) x 0.5 - 100) / 100
+    assert march["cost_per_deal"] == Decimal(20)  # 100 / 5
+    assert march["romi"] == Decimal(24)  # (5000 x 0.5 - 100) / 100
 
 
 def test_kpi_ratios_over_zero_are_null(data_dir, defaults_dir):

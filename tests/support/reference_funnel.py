@@ -709,10 +709,9 @@ def monthly_sums(funnel: Funnel) -> Funnel:
 
 def kpi_ratios(sums: dict[str, Decimal | int], gross_margin: Decimal | None) -> dict[str, Decimal | None]:
     cost = sums["acquisition_cost"]
-    # the deals and revenue a lead traces: what the channel's contacts, meetings and spend brought
+    # the deals a lead traces: the only ones that passed the channel's membranes
     traced_deals = sums["deals_won"] - sums["deals_without_lead"]
-    traced_revenue = sums["revenue"] - sums["revenue_without_lead"]
-    romi = None if gross_margin is None else ratio(traced_revenue * gross_margin - cost, cost)
+    romi = None if gross_margin is None else ratio(sums["revenue"] * gross_margin - cost, cost)
     return {
         "cost_per_contact": ratio(cost, sums["fixed_leads"]),
         "fixation_rate": ratio(sums["fixed_leads"], sums["incoming_contacts"]),
@@ -721,7 +720,7 @@ def kpi_ratios(sums: dict[str, Decimal | int], gross_margin: Decimal | None) -> 
         "closing_rate": ratio(traced_deals, sums["meetings_held"]),
         "conversion_rate": ratio(traced_deals, sums["fixed_leads"]),
         "average_check": ratio(sums["revenue"], sums["deals_won"]),
-        "cost_per_deal": ratio(cost, traced_deals),
+        "cost_per_deal": ratio(cost, sums["deals_won"]),
         "romi": romi,
     }
 

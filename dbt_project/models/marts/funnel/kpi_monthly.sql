@@ -1,8 +1,8 @@
 {# One row per month and channel: the month's sums of funnel_daily and the KPIs of CONTRACT.md.
    Rebuilt whole from funnel_daily (a few hundred rows a year), so it always agrees with it.
-   Won deals that no lead traces count in deals_won and revenue but not in the ratios that judge the
-   channel's funnel or spend (closing and conversion rates, cost per deal, ROMI): they passed no
-   membrane of it, and in `unknown` they pushed its closing rate to 850 %. #}
+   Won deals that no lead traces count in deals_won and revenue (and so in the average check, cost per
+   deal and ROMI) but not in the pass rates: they passed no membrane of the channel, and in `unknown`
+   they pushed its closing rate to 850 %. #}
 with
 
 monthly as (
@@ -30,10 +30,9 @@ final as (
         {{ safe_divide('monthly.deals_won - monthly.deals_without_lead', 'monthly.fixed_leads') }}
             as conversion_rate,
         {{ safe_divide('monthly.revenue', 'monthly.deals_won') }} as average_check,
-        {{ safe_divide('monthly.acquisition_cost', 'monthly.deals_won - monthly.deals_without_lead') }}
-            as cost_per_deal,
-        {{ safe_divide('(monthly.revenue - monthly.revenue_without_lead) * margins.gross_margin
-                        - monthly.acquisition_cost', 'monthly.acquisition_cost') }} as romi
+        {{ safe_divide('monthly.acquisition_cost', 'monthly.deals_won') }} as cost_per_deal,
+        {{ safe_divide('monthly.revenue * margins.gross_margin - monthly.acquisition_cost',
+                       'monthly.acquisition_cost') }} as romi
     from monthly
     left join margins on monthly.month = margins.month
 )
