@@ -108,8 +108,8 @@ def test_the_installed_command_renders_the_dashboard_of_a_published_snapshot(ins
     (folder / "published").mkdir(parents=True)
     shutil.copy2(built_demo.data_dir / "published" / "membrana.duckdb", folder / "published" / "membrana.duckdb")
     shutil.copytree(built_demo.data_dir / "logs", folder / "logs")
-    result = run_command([venv / "bin" / "membrana", "dashboard", "--data-dir", folder], env=bare_env(tmp_path),
-                         cwd=tmp_path)
+    result = run_command([venv / "bin" / "membrana", "dashboard"],
+                         env={**bare_env(tmp_path), "MEMBRANA_DATA_DIR": str(folder)}, cwd=tmp_path)
     assert result.returncode == 0, failure(result)
     page = (folder / "published" / "dashboard.html").read_text(encoding="utf-8")
     assert page == render_dashboard(folder, "en")  # what this checkout renders from the same snapshot
