@@ -85,21 +85,23 @@ def test_the_wheel_carries_every_file_read_at_run_time(installed):
 
 def test_the_installed_package_reads_only_its_own_files(installed, tmp_path):
     _, venv = installed
-    probe = ("import orchestration, orchestration.quality.suites as suites; "
+    # entities.py reads the dbt project's _sources.yml on import (as suites.py its dbt_project.yml, but without
+    # importing Great Expectations: seconds, not a minute)
+    probe = ("import orchestration, orchestration.ingest.entities as entities; "
              "from orchestration.data_folder import DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, PROJECT_ROOT; "
              "from orchestration.ingest.adapters import PRESETS_DIR; "
              "print(orchestration.__file__, DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, PRESETS_DIR, PROJECT_ROOT, "
-             "len(suites.FUNNEL_COUNTS), sep='\\n')")
+             "sorted(entities.ENTITIES), sep='\\n')")
     result = run_command([venv / "bin" / "python", "-c", probe], env=bare_env(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, failure(result)
-    module, dbt_project, config, presets, root, counts = result.stdout.strip().splitlines()
+    module, dbt_project, config, presets, root, entities = result.stdout.strip().splitlines()
     for path in (module, dbt_project, config, presets, root):
         assert Path(path).resolve().is_relative_to(venv.resolve()), path
     assert (Path(dbt_project) / "dbt_project.yml").is_file() and (Path(root) / "profiles.yml").is_file()
     assert sorted(p.name for p in Path(config).iterdir()) == sorted(p.name for p in DEFAULT_CONFIG_DIR.iterdir())
-    # suites.py read the bundled dbt_project.yml at import: the same funnel measures as the checkout's
-    from orchestration.quality.suites import FUNNEL_COUNTS
-    assert int(counts) == len(FUNNEL_COUNTS)
+    # the raw entities declared in the bundled dbt project are the checkout's
+    from orchestration.ingest.entities import ENTITIES
+    assert entities == str(sorted(ENTITIES))
 
 
 def test_the_installed_command_renders_the_dashboard_of_a_published_snapshot(installed, built_demo, tmp_path):
