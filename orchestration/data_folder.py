@@ -9,9 +9,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_DIR = Path(__file__).resolve().parent
+# Where the dbt project and profiles.yml are: beside the package in a source checkout, inside it in an
+# installed wheel (setup.py copies them to orchestration/bundled/).
+PROJECT_ROOT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "dbt_project").is_dir() else PACKAGE_DIR / "bundled"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-DEFAULT_CONFIG_DIR = PROJECT_ROOT / "orchestration" / "defaults" / "config"
+DEFAULT_CONFIG_DIR = PACKAGE_DIR / "defaults" / "config"
 DEMO_DATA_DIR = PROJECT_ROOT / "data" / "demo"
 # dbt comes with this Python environment: found even when the venv is not activated (cron, make).
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")

@@ -26,10 +26,10 @@ import duckdb
 import pyarrow as pa
 import yaml
 
-from orchestration.data_folder import PROJECT_ROOT
+from orchestration.data_folder import PACKAGE_DIR
 from orchestration.ingest.entities import ENTITIES
 
-PRESETS_DIR = PROJECT_ROOT / "orchestration" / "defaults" / "mappings"
+PRESETS_DIR = PACKAGE_DIR / "defaults" / "mappings"
 
 MAPPING_KEYS = ("preset", "entity", "read", "columns", "constants", "values", "formats", "totals", "description")
 READ_KEYS = ("delimiter", "encoding", "skip_lines", "sheet")

@@ -49,6 +49,19 @@ LABELS = {
         "channel_plan_mart": "the snapshot has no capacity_plan_by_channel mart",
         "channel_plan": "What each channel must bring (at its own cost and the current mix)",
         "contacts_needed": "Contacts needed", "budget_needed": "Budget needed", "budget_actual": "Budget spent",
+        "channel_trends": "Membrane trends per channel",
+        "untraced": "Deals no lead traces ({month}): {deals} of {all_deals} won deals ({deals_share}) and {revenue} "
+                    "of revenue ({revenue_share}), in `unknown`. They count in deals won, revenue and ROMI, not "
+                    "in any pass rate.",
+        "untraced_none": "Every won deal of {month} is traced to a lead.",
+        "untraced_panel": "+ {deals} won deals with no lead (not in the funnel)",
+        "plan": "Plan vs fact", "plan_mart": "the snapshot has no plan_vs_fact mart",
+        "no_plan": "No targets: config/plan.csv has none (month, channel, target_contacts, target_deals, "
+                   "target_revenue, target_budget).",
+        "plan_month": "Plan vs fact per channel — {month}", "running": "month still running",
+        "target": "Target", "achieved": "Achieved", "budget": "Budget", "not_planned": "not planned",
+        "plan_totals": "All channels: target and actual revenue per planned month",
+        "target_revenue": "Target revenue", "actual_revenue": "Actual revenue",
         "run_facts": ("Outcome", "Started", "Duration, s", "Why not published", "Checks", "Blocking failures",
                       "Drift alerts"),
     },
@@ -76,6 +89,19 @@ LABELS = {
         "channel_plan_mart": "в снимке нет витрины capacity_plan_by_channel",
         "channel_plan": "Что должен дать каждый канал (по его цене и текущему миксу)",
         "contacts_needed": "Нужно ПО", "budget_needed": "Нужен бюджет", "budget_actual": "Потрачено",
+        "channel_trends": "Тренды мембран по каналам",
+        "untraced": "Сделки без лида ({month}): {deals} из {all_deals} КО ({deals_share}) и {revenue} выручки "
+                    "({revenue_share}), в канале `unknown`. Они входят в КО, выручку и ROMI, но не в "
+                    "мембраны.",
+        "untraced_none": "Каждая сделка {month} прослежена до лида.",
+        "untraced_panel": "+ {deals} КО без лида (вне воронки)",
+        "plan": "План-факт", "plan_mart": "в снимке нет витрины plan_vs_fact",
+        "no_plan": "Целей нет: config/plan.csv пуст (month, channel, target_contacts, target_deals, "
+                   "target_revenue, target_budget).",
+        "plan_month": "План-факт по каналам — {month}", "running": "месяц ещё идёт",
+        "target": "План", "achieved": "Выполнение", "budget": "Бюджет", "not_planned": "вне плана",
+        "plan_totals": "Все каналы: план и факт выручки по месяцам плана",
+        "target_revenue": "План выручки", "actual_revenue": "Факт выручки",
         "run_facts": ("Итог", "Начало", "Длительность, с", "Почему не опубликовано", "Проверки",
                       "Блокирующие ошибки", "Сигналы дрейфа"),
     },
@@ -180,12 +206,16 @@ def change_class(column: str, current, previous) -> str:
 
 
 def funnel_section(con, month, fmt: Formatter, t: dict) -> list[dict]:
-    rows = rows_of(con, f"select channel, {', '.join(FUNNEL_STAGES)}, fixation_rate, booking_rate, no_show_rate, "
-                        "closing_rate from snapshot.marts.kpi_monthly where month = ? "
+    """Each channel's funnel ends in the deals a lead traces (those its meetings led to); the deals no lead
+    traces are written under it, apart."""
+    rows = rows_of(con, f"select channel, {', '.join(FUNNEL_STAGES)}, deals_without_lead, fixation_rate, "
+                        "booking_rate, no_show_rate, closing_rate from snapshot.marts.kpi_monthly where month = ? "
                         "order by incoming_contacts desc, channel", [month])
     panels = []
     for row in rows:
-        stages = [(t[stage], float(row[stage] or 0)) for stage in FUNNEL_STAGES]
+        untraced = row["deals_without_lead"] or 0
+        traced = {**row, "deals_won": (row["deals_won"] or 0) - untraced}
+        stages = [(t[stage], float(traced[stage] or 0)) for stage in FUNNEL_STAGES]
         booked_per_fixed = row["meetings_booked"] / row["fixed_leads"] if row["fixed_leads"] else None
         held_per_booked = row["meetings_held"] / row["meetings_booked"] if row["meetings_booked"] else None
         pass_rates = [
@@ -195,8 +225,22 @@ def funnel_section(con, month, fmt: Formatter, t: dict) -> list[dict]:
             f"{t['closing_rate']} {fmt.percent(row['closing_rate'])}",
         ]
         panels.append({"channel": row["channel"],
-                       "chart": Markup(svg_charts.funnel(stages, pass_rates, f"{t['funnel']}: {row['channel']}"))})
+                       "chart": Markup(svg_charts.funnel(stages, pass_rates, f"{t['funnel']}: {row['channel']}")),
+                       "untraced": t["untraced_panel"].format(deals=fmt.number(untraced)) if untraced else None})
     return panels
+
+
+def untraced_note(con, month, fmt: Formatter, t: dict) -> str:
+    """What share of the month's won deals and revenue no lead traces (kpi_monthly.deals_without_lead)."""
+    deals, untraced, revenue, untraced_revenue = con.execute(
+        "select sum(deals_won), sum(deals_without_lead), sum(revenue), sum(revenue_without_lead) "
+        "from snapshot.marts.kpi_monthly where month = ?", [month]).fetchone()
+    if not untraced:
+        return t["untraced_none"].format(month=fmt.month(month))
+    return t["untraced"].format(
+        month=fmt.month(month), deals=fmt.number(untraced), all_deals=fmt.number(deals),
+        deals_share=fmt.percent(untraced / deals, 1), revenue=fmt.number(untraced_revenue),
+        revenue_share=fmt.percent(untraced_revenue / revenue, 1) if revenue else "—")
 
 
 def kpi_section(con, month, fmt: Formatter, t: dict) -> dict:
@@ -236,13 +280,84 @@ def trends_section(con, month, fmt: Formatter, t: dict, alerts: list[dict] | Non
             if position is not None:
                 reason = f"{alert['channel']}: {t.get(alert['alert_status'], alert['alert_status'])} " \
                          f"{fmt.percent(alert['rate'], 1)}"
-                marked[position] = f"{marked[position]}; {reason}" if position in marked else reason
+                key = (0, position)
+                marked[key] = f"{marked[key]}; {reason}" if key in marked else reason
         series = [Series(t[membrane], [None if r[membrane] is None else float(r[membrane]) for r in totals],
                          PALETTE[index])]
         charts.append({"membrane": t[membrane], "alerts": len(drifted), "chart": Markup(svg_charts.line_chart(
             labels, series, t[membrane], value_format=lambda v: fmt.percent(v), marked=marked, width=420,
             height=170))})
     return charts
+
+
+def channel_trends_section(con, month, fmt: Formatter, t: dict, alerts: list[dict] | None) -> list[dict]:
+    """One chart per channel (those of the month, in the funnel's order) with its four membranes over the
+    last TREND_MONTHS months; a ring where the alerts mart flags that channel's membrane."""
+    rows = rows_of(con, f"""
+        select month, channel, {', '.join(MEMBRANES)} from snapshot.marts.kpi_monthly
+        where month <= ? and month > cast(? as date) - interval {TREND_MONTHS} month
+        order by month""", [month, month])
+    months = sorted({row["month"] for row in rows})
+    labels = [fmt.month(m) for m in months]
+    by_channel: dict[str, dict] = {}
+    for row in rows:
+        by_channel.setdefault(row["channel"], {})[row["month"]] = row
+    order = [r["channel"] for r in rows_of(con, "select channel from snapshot.marts.kpi_monthly where month = ? "
+                                                "order by incoming_contacts desc, channel", [month])]
+    charts = []
+    for channel in order:
+        history = by_channel.get(channel, {})
+        series = [Series(t[membrane], [None if history.get(m, {}).get(membrane) is None
+                                       else float(history[m][membrane]) for m in months], PALETTE[index])
+                  for index, membrane in enumerate(MEMBRANES)]
+        marked = {}
+        for alert in alerts or []:
+            if alert["channel"] == channel and alert["period_grain"] == "month" and alert["period_start"] in months:
+                key = (MEMBRANES.index(alert["membrane"]), months.index(alert["period_start"]))
+                marked[key] = f"{t[alert['membrane']]}: {t.get(alert['alert_status'], alert['alert_status'])} " \
+                              f"{fmt.percent(alert['rate'], 1)}"
+        charts.append({"channel": channel, "alerts": len(marked), "chart": Markup(svg_charts.line_chart(
+            labels, series, f"{t['channel_trends']}: {channel}", value_format=lambda v: fmt.percent(v),
+            marked=marked, width=420, height=170, legend=True))})
+    return charts
+
+
+PLAN_MEASURES = (("incoming_contacts", "contacts"), ("deals_won", "deals"), ("revenue", "revenue"),
+                 ("budget", "budget"))
+
+
+def plan_section(con, fmt: Formatter, t: dict) -> dict:
+    """plan_vs_fact for the newest complete planned month (else the newest planned one), per channel, and the
+    company's revenue against its target over the planned months."""
+    planned = rows_of(con, "select month, bool_and(is_complete_month) as is_complete, "
+                           "sum(target_revenue) as target_revenue, sum(actual_revenue) as actual_revenue "
+                           "from snapshot.marts.plan_vs_fact group by month having bool_or(is_planned) "
+                           "order by month")
+    if not planned:
+        return {"month": None}
+    complete = [row for row in planned if row["is_complete"]]
+    shown = (complete or planned)[-1]
+    rows = rows_of(con, "select * from snapshot.marts.plan_vs_fact where month = ? "
+                        "order by is_planned desc, target_revenue desc nulls last, channel", [shown["month"]])
+    table = []
+    for row in rows:
+        cells = []
+        for column, measure in PLAN_MEASURES:
+            actual, target = row[f"actual_{measure}"], row[f"target_{measure}"]
+            share = row["budget_spent_share" if measure == "budget" else f"{measure}_achievement"]
+            cells.append({"target": fmt.number(target), "actual": fmt.number(actual), "achieved": fmt.percent(share),
+                          "class": "" if share is None else
+                          ("up" if (share <= 1 if measure == "budget" else share >= 1) else "down")})
+        table.append({"channel": row["channel"], "planned": row["is_planned"], "cells": cells})
+    recent = planned[-TREND_MONTHS:]
+    chart = svg_charts.bars(
+        [fmt.month(row["month"]) for row in recent],
+        [Series(t["target_revenue"], [None if r["target_revenue"] is None else float(r["target_revenue"])
+                                      for r in recent], PALETTE[8]),
+         Series(t["actual_revenue"], [float(r["actual_revenue"] or 0) for r in recent], PALETTE[1])],
+        t["plan_totals"], value_format=lambda v: fmt.number(v))
+    return {"month": fmt.month(shown["month"]), "is_complete": shown["is_complete"], "rows": table,
+            "headers": [t[column] for column, _ in PLAN_MEASURES], "chart": Markup(chart)}
 
 
 def alerts_section(con, fmt: Formatter, t: dict) -> list[dict]:
@@ -340,7 +455,8 @@ def render_dashboard(data_dir: Path, language: str) -> str:
     published = data_dir / "published"
     fmt, t = Formatter(language), LABELS[language]
     published_at = datetime.fromtimestamp(snapshot_path(published).stat().st_mtime)
-    page = {"t": t, "language": language, "data_dir": str(data_dir),
+    # the folder's name, not its path: the page is sent around, and the path is of one machine
+    page = {"t": t, "language": language, "data_dir": data_dir.resolve().name,
             "published_at": published_at.strftime("%Y-%m-%d %H:%M"), "run": run_section(read_run_report(
                 data_dir / "logs"), t)}
     with connect_snapshot(published) as con:
@@ -351,7 +467,10 @@ def render_dashboard(data_dir: Path, language: str) -> str:
             alerts = alerts_section(con, fmt, t) if "alerts" in marts else None
             page.update(
                 funnel=funnel_section(con, month, fmt, t), kpi=kpi_section(con, month, fmt, t),
+                untraced=untraced_note(con, month, fmt, t),
                 alerts=alerts, trends=trends_section(con, month, fmt, t, [a["raw"] for a in alerts or []]),
+                channel_trends=channel_trends_section(con, month, fmt, t, [a["raw"] for a in alerts or []]),
+                plan=plan_section(con, fmt, t) if "plan_vs_fact" in marts else None,
                 capacity=capacity_section(con, month, fmt, t),
                 channel_plan=channel_plan_section(con, month, fmt) if "capacity_plan_by_channel" in marts else None,
                 unit_economics=unit_economics_section(con, month, fmt, t, "unit_economics" in marts),

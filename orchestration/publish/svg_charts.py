@@ -54,19 +54,22 @@ def funnel(stages: list[tuple[str, float]], pass_rates: list[str], label: str, w
 
 def line_chart(
     x_labels: list[str], series: list[Series], label: str, value_format=lambda v: f"{v:.0%}",
-    marked: dict[int, str] | None = None, reference: tuple[float, str] | None = None,
-    width: int = 560, height: int = 200,
+    marked: dict[tuple[int, int], str] | None = None, reference: tuple[float, str] | None = None,
+    width: int = 560, height: int = 200, legend: bool = False,
 ) -> str:
-    """Lines over the x labels; `marked` puts a red ring on a point index of the first series with its
-    reason as hover text (a drift alert); `reference` draws a dashed horizontal line (a target)."""
+    """Lines over the x labels; `marked` puts a red ring on a point, keyed by (series index, point index),
+    with its reason as hover text (a drift alert); `reference` draws a dashed horizontal line (a target);
+    `legend` names the series under the chart."""
     left, right, top, bottom = 44, 10, 10, 34
+    legend_rows = -(-len(series) // 2) if legend else 0
+    height += legend_rows * 14
     values = [v for s in series for v in s.values if v is not None]
     if reference:
         values.append(reference[0])
     if not values or not x_labels:
         return svg(width, 40, [text(0, 24, "—", css="axis")], label)
     low, high = min(0.0, min(values)), max(values) or 1.0
-    plot_w, plot_h = width - left - right, height - top - bottom
+    plot_w, plot_h = width - left - right, height - top - bottom - legend_rows * 14
     step = plot_w / max(len(x_labels) - 1, 1)
 
     def x(i: int) -> float:
@@ -82,7 +85,7 @@ def line_chart(
         body.append(text(left - 4, y(level) + 4, value_format(level), anchor="end", css="axis"))
     for i in labelled(len(x_labels), most=max(2, width // 110)):
         anchor = "end" if i == len(x_labels) - 1 and len(x_labels) > 1 else "middle"  # the newest stays inside
-        body.append(text(x(i) + (4 if anchor == "end" else 0), height - bottom + 16, x_labels[i], anchor=anchor,
+        body.append(text(x(i) + (4 if anchor == "end" else 0), top + plot_h + 16, x_labels[i], anchor=anchor,
                          css="axis"))
     if reference:
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{y(reference[0]):.1f}" y2="{y(reference[0]):.1f}" '
@@ -101,11 +104,17 @@ def line_chart(
             if v is not None:
                 body.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="{s.color}">'
                             f'<title>{escape(s.name)} {escape(x_labels[i])}: {escape(value_format(v))}</title></circle>')
-    for i, reason in (marked or {}).items():
-        v = series[0].values[i] if series and i < len(series[0].values) else None
+    for (k, i), reason in (marked or {}).items():
+        v = series[k].values[i] if k < len(series) and i < len(series[k].values) else None
         if v is not None:
             body.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="7" class="alert-mark">'
                         f'<title>{escape(reason)}</title></circle>')
+    for k, s in enumerate(series if legend else []):
+        column, row = k % 2, k // 2
+        legend_x, legend_y = left + column * plot_w / 2, top + plot_h + 34 + row * 14
+        body.append(f'<line x1="{legend_x:.1f}" x2="{legend_x + 14:.1f}" y1="{legend_y - 4:.1f}" '
+                    f'y2="{legend_y - 4:.1f}" stroke="{s.color}" stroke-width="2"/>')
+        body.append(text(legend_x + 18, legend_y, s.name, css="axis"))
     return svg(width, height, body, label)
 
 

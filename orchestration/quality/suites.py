@@ -9,8 +9,10 @@ Severity, on purpose: `critical` blocks the publish (a broken grain, a NULL or n
 amount, a share outside [0, 1], a value outside a closed vocabulary, a missing column: the numbers
 would be wrong); `warning` is reported and the marts are published. Pass rates are warnings: every
 event is counted on its own day (CONTRACT.md), not per cohort, so at month × channel grain a rate can
-legitimately pass 1 (deals closed in March from meetings held in February, won deals with no lead, a
-lead that booked twice). A mart without a suite of its own gets the minimal one (it has rows: warning)
+legitimately pass 1 (deals closed in March from meetings held in February, a lead that booked twice).
+Won deals with no lead no longer push a rate past 1: they are counted apart (deals_without_lead) and
+left out of the rates. The dbt test pass_rates_between_zero_and_one checks the same columns at the same
+severity (dbt_project/models/marts/*/_<mart>.yml). A mart without a suite of its own gets the minimal one (it has rows: warning)
 until it is given one here.
 """
 
@@ -80,6 +82,11 @@ def not_below(column_a: str, column_b: str) -> gx.expectations.Expectation:
     )
 
 
+def untraced_within_totals() -> list:
+    """The deals no lead traces, and their revenue, are a part of the totals, never more."""
+    return [not_below("deals_won", "deals_without_lead"), not_below("revenue", "revenue_without_lead")]
+
+
 def suite(name: str, expectations: list) -> gx.ExpectationSuite:
     return gx.ExpectationSuite(name=name, expectations=expectations)
 
@@ -92,6 +99,7 @@ def funnel_daily_suite() -> gx.ExpectationSuite:
         *counts(*FUNNEL_COUNTS, *FUNNEL_MONEY),
         # acquisition cost includes the ad spend: less would mean a term went missing.
         not_below("acquisition_cost", "ad_spend"),
+        *untraced_within_totals(),
     ])
 
 
@@ -106,6 +114,7 @@ def kpi_monthly_suite() -> gx.ExpectationSuite:
         *at_least(-1, "romi"),
         *pass_rates("fixation_rate", "booking_rate", "no_show_rate", "closing_rate", "conversion_rate"),
         not_below("acquisition_cost", "ad_spend"),
+        *untraced_within_totals(),
     ])
 
 
@@ -157,7 +166,7 @@ def membranes_by_employee_suite() -> gx.ExpectationSuite:
         one_of("role", ["operator", "manager"]),
         *counts("entered", "passed"),
         *at_least(0, "pass_rate", "work_hours", "norm_hours", "workload"),
-        *pass_rates("pass_rate"),
+        *pass_rates("pass_rate", "peers_pass_rate"),
     ])
 
 
@@ -263,7 +272,7 @@ def alerts_suite() -> gx.ExpectationSuite:
         *not_null("period_start", "period_end", "alert_status", "is_alert"),
         *counts("numerator", "denominator", "history_periods", "history_denominator"),
         not_below("upper_limit", "lower_limit"),
-        *pass_rates("rate"),
+        *pass_rates("rate", "center_rate"),
     ])
 
 

@@ -224,10 +224,13 @@ def test_dashboard_renders_in_headless_chromium_without_console_errors(company, 
     report = open_page(company.data_dir / "published" / "dashboard.html", CHART_MEASUREMENTS)
     assert report.errors == []
     charts = report.measurements["charts"]
-    # A funnel per channel, four membrane trends, the production load and the capacity-vs-deals bars.
-    assert len(charts) == len(company.month_kpi) + 4 + 2
+    # A funnel per channel, four membrane trends of all channels and one chart of each channel's membranes,
+    # the production load and the capacity-vs-deals bars, and plan vs fact when config/plan.csv has targets.
+    has_targets = len((company.data_dir / "config" / "plan.csv").read_text().strip().splitlines()) > 1
+    assert len(charts) == len(company.month_kpi) + 4 + len(company.month_kpi) + 2 + has_targets
     assert all(chart["width"] > 100 and chart["height"] > 50 and chart["marks"] >= 3 for chart in charts), charts
-    assert report.measurements["sections"] == ["funnel", "kpi", "trends", "capacity", "unit-economics", "run"]
+    assert report.measurements["sections"] == ["funnel", "kpi", "plan", "trends", "capacity", "unit-economics",
+                                               "run"]
     assert report.screenshot.startswith(b"\x89PNG") and len(report.screenshot) > 50_000
 
 

@@ -224,6 +224,7 @@ def test_meetings_and_deals_take_their_leads_channel_else_unknown(data_dir, defa
         DEAL_HEADER,
         "d1,L1,2024-03-05,2024-03-06,won,1000,RUB,",
         "d2,,2024-03-05,2024-03-06,won,500,RUB,",  # no lead -> unknown
+        "d3,L404,2024-03-05,2024-03-06,won,300,RUB,",  # lead not found -> unknown
     )
     funnel = reference_funnel_daily(data_dir, defaults_dir)
     assert funnel[(day("2024-03-02"), "online_ads")]["meetings_booked"] == 3
@@ -232,7 +233,11 @@ def test_meetings_and_deals_take_their_leads_channel_else_unknown(data_dir, defa
     assert funnel[(day("2024-03-05"), "online_ads")]["no_shows"] == 1
     assert funnel[(day("2024-03-06"), "unknown")]["meetings_held"] == 1
     assert funnel[(day("2024-03-06"), "online_ads")]["revenue"] == Decimal(1000)
-    assert funnel[(day("2024-03-06"), "unknown")]["revenue"] == Decimal(500)
+    assert funnel[(day("2024-03-06"), "unknown")]["revenue"] == Decimal(800)
+    # both unknown deals are untraced (no lead / a lead that is not there); d1 is traced
+    assert funnel[(day("2024-03-06"), "unknown")]["deals_without_lead"] == 2
+    assert funnel[(day("2024-03-06"), "unknown")]["revenue_without_lead"] == Decimal(800)
+    assert funnel[(day("2024-03-06"), "online_ads")]["deals_without_lead"] == 0
 
 
 def test_quarantined_rows_are_not_counted(data_dir, defaults_dir):
@@ -363,6 +368,24 @@ def test_kpi_monthly_sums_the_days_and_divides(data_dir, defaults_dir):
     assert march["average_check"] == Decimal(1000)  # 4000 / 4
     assert march["cost_per_deal"] == Decimal(250)  # 1000 / 4
     assert march["romi"] == Decimal(1)  # (4000 x 0.5 - 1000) / 1000
+
+
+def test_deals_without_lead_count_in_the_totals_but_not_in_the_pass_rates(data_dir, defaults_dir):
+    funnel = {
+        (day("2024-03-05"), "unknown"): funnel_row(
+            incoming_contacts=4, fixed_leads=2, meetings_held=1, ad_spend=Decimal(100),
+        ),
+        (day("2024-03-06"), "unknown"): funnel_row(
+            deals_won=5, deals_without_lead=4, revenue=Decimal(5000), revenue_without_lead=Decimal(4000),
+        ),
+    }
+    march = reference_kpi_monthly(funnel, data_dir, defaults_dir)[(day("2024-03-01"), "unknown")]
+    assert march["deals_won"] == 5 and march["revenue"] == Decimal(5000)  # totals keep them
+    assert march["closing_rate"] == Decimal(1)  # (5 - 4) / 1 held, not 5
+    assert march["conversion_rate"] == Decimal("0.5")  # 1 / 2 fixed, not 2.5
+    assert march["average_check"] == Decimal(1000)  # 5000 / 5: every deal's revenue over every deal
+    assert march["cost_per_deal"] == Decimal(20)  # 100 / 5
+    assert march["romi"] == Decimal(24)  # (5000 x 0.5 - 100) / 100
 
 
 def test_kpi_ratios_over_zero_are_null(data_dir, defaults_dir):

@@ -29,8 +29,9 @@ COUNT_COLUMNS = (
     "meetings_held",
     "no_shows",
     "deals_won",
+    "deals_without_lead",
 )
-MONEY_COLUMNS = ("revenue", "ad_spend", "other_costs", "fixation_cost", "acquisition_cost")
+MONEY_COLUMNS = ("revenue", "revenue_without_lead", "ad_spend", "other_costs", "fixation_cost", "acquisition_cost")
 FUNNEL_COLUMNS = COUNT_COLUMNS + MONEY_COLUMNS
 RATIO_COLUMNS = (
     "cost_per_contact",
@@ -620,9 +621,14 @@ def add_won_deals(
         if deal["status"] != "won":
             continue
         day = deal["closed_at"].date()
-        channel = lead_channels.get(deal["lead_id"], UNKNOWN_CHANNEL)
+        traced = deal["lead_id"] in lead_channels
+        channel = lead_channels[deal["lead_id"]] if traced else UNKNOWN_CHANNEL
+        revenue = rates.to_base(deal["amount"], deal["currency"], day)
         funnel.add(day, channel, "deals_won")
-        funnel.add(day, channel, "revenue", rates.to_base(deal["amount"], deal["currency"], day))
+        funnel.add(day, channel, "revenue", revenue)
+        if not traced:  # no lead, or a lead id that names no lead: in the totals, apart from the rates
+            funnel.add(day, channel, "deals_without_lead")
+            funnel.add(day, channel, "revenue_without_lead", revenue)
 
 
 def add_ad_spend(
@@ -703,14 +709,16 @@ def monthly_sums(funnel: Funnel) -> Funnel:
 
 def kpi_ratios(sums: dict[str, Decimal | int], gross_margin: Decimal | None) -> dict[str, Decimal | None]:
     cost = sums["acquisition_cost"]
+    # the deals a lead traces: the only ones that passed the channel's membranes
+    traced_deals = sums["deals_won"] - sums["deals_without_lead"]
     romi = None if gross_margin is None else ratio(sums["revenue"] * gross_margin - cost, cost)
     return {
         "cost_per_contact": ratio(cost, sums["fixed_leads"]),
         "fixation_rate": ratio(sums["fixed_leads"], sums["incoming_contacts"]),
         "booking_rate": ratio(sums["meetings_booked"], sums["incoming_contacts"]),
         "no_show_rate": ratio(sums["no_shows"], sums["meetings_booked"]),
-        "closing_rate": ratio(sums["deals_won"], sums["meetings_held"]),
-        "conversion_rate": ratio(sums["deals_won"], sums["fixed_leads"]),
+        "closing_rate": ratio(traced_deals, sums["meetings_held"]),
+        "conversion_rate": ratio(traced_deals, sums["fixed_leads"]),
         "average_check": ratio(sums["revenue"], sums["deals_won"]),
         "cost_per_deal": ratio(cost, sums["deals_won"]),
         "romi": romi,

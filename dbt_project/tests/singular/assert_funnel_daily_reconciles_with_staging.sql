@@ -11,6 +11,16 @@ funnel_totals as (
     from {{ ref('funnel_daily') }}
 ),
 
+{# won deals whose lead is not among the leads: no lead id, or one that names no lead #}
+untraced_won_deals as (
+    select deals.amount_base
+    from {{ ref('int_deals_converted_to_base') }} as deals
+    where deals.is_won and not deals.is_missing_rate
+        and not exists (
+            select 1 from {{ ref('int_leads_joined_to_channels') }} as leads where leads.lead_id = deals.lead_id
+        )
+),
+
 staged_totals as (
     select
         (select count(*) from {{ ref('stg_crm__contacts') }})
@@ -22,6 +32,7 @@ staged_totals as (
         (select count(*) from {{ ref('stg_crm__meetings') }} where is_no_show) as no_shows,
         (select count(*) from {{ ref('int_deals_converted_to_base') }} where is_won and not is_missing_rate)
             as deals_won,
+        (select count(*) from untraced_won_deals) as deals_without_lead,
         (select coalesce(sum(amount_base), 0) from {{ ref('int_deals_converted_to_base') }}
             where is_won and not is_missing_rate) as revenue,
         (select count(*) from {{ ref('int_deals_converted_to_base') }}
@@ -30,6 +41,8 @@ staged_totals as (
             where not is_missing_rate) as ad_spend,
         (select count(*) from {{ ref('int_ad_spend_converted_to_base') }}
             where not is_missing_rate) as ad_spend_rows,
+        (select coalesce(sum(amount_base), 0) from untraced_won_deals) as revenue_without_lead,
+        (select count(*) from untraced_won_deals) as revenue_without_lead_rows,
         (select coalesce(sum(cost_base), 0) from {{ ref('int_costs_spread_by_day') }}
             where not is_quarantined) as other_costs,
         (select count(*) from {{ ref('int_costs_spread_by_day') }}

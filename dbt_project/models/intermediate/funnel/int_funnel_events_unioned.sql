@@ -8,8 +8,9 @@ leads as (
 
 contact_events as (
     select received_date as event_date, channel, 1 as incoming_contacts, 0 as fixed_leads,
-        0 as meetings_booked, 0 as meetings_held, 0 as no_shows, 0 as deals_won,
+        0 as meetings_booked, 0 as meetings_held, 0 as no_shows, 0 as deals_won, 0 as deals_without_lead,
         cast(0 as {{ dbt.type_numeric() }}) as revenue,
+        cast(0 as {{ dbt.type_numeric() }}) as revenue_without_lead,
         cast(0 as {{ dbt.type_numeric() }}) as ad_spend,
         cast(0 as {{ dbt.type_numeric() }}) as other_costs
     from {{ ref('stg_crm__contacts') }}
@@ -18,8 +19,8 @@ contact_events as (
 lead_events as (
     select created_date as event_date, channel,
         case when is_contactless then 1 else 0 end as incoming_contacts, 1 as fixed_leads,
-        0 as meetings_booked, 0 as meetings_held, 0 as no_shows, 0 as deals_won,
-        0 as revenue, 0 as ad_spend, 0 as other_costs
+        0 as meetings_booked, 0 as meetings_held, 0 as no_shows, 0 as deals_won, 0 as deals_without_lead,
+        0 as revenue, 0 as revenue_without_lead, 0 as ad_spend, 0 as other_costs
     from leads
 ),
 
@@ -31,8 +32,8 @@ meetings as (
 
 booking_events as (
     select booked_date as event_date, channel, 0 as incoming_contacts, 0 as fixed_leads,
-        1 as meetings_booked, 0 as meetings_held, 0 as no_shows, 0 as deals_won,
-        0 as revenue, 0 as ad_spend, 0 as other_costs
+        1 as meetings_booked, 0 as meetings_held, 0 as no_shows, 0 as deals_won, 0 as deals_without_lead,
+        0 as revenue, 0 as revenue_without_lead, 0 as ad_spend, 0 as other_costs
     from meetings
 ),
 
@@ -41,7 +42,8 @@ outcome_events as (
         0 as meetings_booked,
         case when is_held then 1 else 0 end as meetings_held,
         case when is_no_show then 1 else 0 end as no_shows,
-        0 as deals_won, 0 as revenue, 0 as ad_spend, 0 as other_costs
+        0 as deals_won, 0 as deals_without_lead,
+        0 as revenue, 0 as revenue_without_lead, 0 as ad_spend, 0 as other_costs
     from meetings
     where is_held or is_no_show
 ),
@@ -49,7 +51,13 @@ outcome_events as (
 deal_events as (
     select deals.closed_date as event_date, coalesce(leads.channel, 'unknown') as channel,
         0 as incoming_contacts, 0 as fixed_leads, 0 as meetings_booked, 0 as meetings_held,
-        0 as no_shows, 1 as deals_won, cast(deals.amount_base as {{ dbt.type_numeric() }}) as revenue, 0 as ad_spend, 0 as other_costs
+        0 as no_shows, 1 as deals_won,
+        {# untraced: no lead, or a lead id that names no lead; such a deal had no meeting to pass #}
+        case when leads.lead_id is null then 1 else 0 end as deals_without_lead,
+        cast(deals.amount_base as {{ dbt.type_numeric() }}) as revenue,
+        cast(case when leads.lead_id is null then deals.amount_base else 0 end as {{ dbt.type_numeric() }})
+            as revenue_without_lead,
+        0 as ad_spend, 0 as other_costs
     from {{ ref('int_deals_converted_to_base') }} as deals
     left join leads on deals.lead_id = leads.lead_id
     where deals.is_won and not deals.is_missing_rate
@@ -57,16 +65,18 @@ deal_events as (
 
 spend_events as (
     select spend_date as event_date, channel, 0 as incoming_contacts, 0 as fixed_leads,
-        0 as meetings_booked, 0 as meetings_held, 0 as no_shows, 0 as deals_won,
-        0 as revenue, cast(cost_base as {{ dbt.type_numeric() }}) as ad_spend, 0 as other_costs
+        0 as meetings_booked, 0 as meetings_held, 0 as no_shows, 0 as deals_won, 0 as deals_without_lead,
+        0 as revenue, 0 as revenue_without_lead,
+        cast(cost_base as {{ dbt.type_numeric() }}) as ad_spend, 0 as other_costs
     from {{ ref('int_ad_spend_converted_to_base') }}
     where not is_missing_rate
 ),
 
 cost_events as (
     select date_day as event_date, channel, 0 as incoming_contacts, 0 as fixed_leads,
-        0 as meetings_booked, 0 as meetings_held, 0 as no_shows, 0 as deals_won,
-        0 as revenue, 0 as ad_spend, cast(cost_base as {{ dbt.type_numeric() }}) as other_costs
+        0 as meetings_booked, 0 as meetings_held, 0 as no_shows, 0 as deals_won, 0 as deals_without_lead,
+        0 as revenue, 0 as revenue_without_lead, 0 as ad_spend,
+        cast(cost_base as {{ dbt.type_numeric() }}) as other_costs
     from {{ ref('int_costs_spread_by_day') }}
     where not is_quarantined
 ),

@@ -7,7 +7,8 @@
     {'name': 'fixation_rate', 'numerator': 'fixed_leads', 'denominator': 'incoming_contacts', 'better_when': 'higher'},
     {'name': 'booking_rate', 'numerator': 'meetings_booked', 'denominator': 'incoming_contacts', 'better_when': 'higher'},
     {'name': 'no_show_rate', 'numerator': 'no_shows', 'denominator': 'meetings_booked', 'better_when': 'lower'},
-    {'name': 'closing_rate', 'numerator': 'deals_won', 'denominator': 'meetings_held', 'better_when': 'higher'},
+    {'name': 'closing_rate', 'numerator': 'deals_won - deals_without_lead', 'denominator': 'meetings_held',
+     'better_when': 'higher'},
 ] -%}
 {%- set grains = ['week', 'month'] -%}
 {%- set history_periods = var('drift_history_periods', 12) -%}

@@ -1,5 +1,8 @@
 {# One row per month and channel: the month's sums of funnel_daily and the KPIs of CONTRACT.md.
-   Rebuilt whole from funnel_daily (a few hundred rows a year), so it always agrees with it. #}
+   Rebuilt whole from funnel_daily (a few hundred rows a year), so it always agrees with it.
+   Won deals that no lead traces count in deals_won and revenue (and so in the average check, cost per
+   deal and ROMI) but not in the pass rates: they passed no membrane of the channel, and in `unknown`
+   they pushed its closing rate to 850 %. #}
 with
 
 monthly as (
@@ -22,8 +25,10 @@ final as (
         {{ safe_divide('monthly.fixed_leads', 'monthly.incoming_contacts') }} as fixation_rate,
         {{ safe_divide('monthly.meetings_booked', 'monthly.incoming_contacts') }} as booking_rate,
         {{ safe_divide('monthly.no_shows', 'monthly.meetings_booked') }} as no_show_rate,
-        {{ safe_divide('monthly.deals_won', 'monthly.meetings_held') }} as closing_rate,
-        {{ safe_divide('monthly.deals_won', 'monthly.fixed_leads') }} as conversion_rate,
+        {{ safe_divide('monthly.deals_won - monthly.deals_without_lead', 'monthly.meetings_held') }}
+            as closing_rate,
+        {{ safe_divide('monthly.deals_won - monthly.deals_without_lead', 'monthly.fixed_leads') }}
+            as conversion_rate,
         {{ safe_divide('monthly.revenue', 'monthly.deals_won') }} as average_check,
         {{ safe_divide('monthly.acquisition_cost', 'monthly.deals_won') }} as cost_per_deal,
         {{ safe_divide('monthly.revenue * margins.gross_margin - monthly.acquisition_cost',

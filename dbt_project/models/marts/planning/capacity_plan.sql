@@ -59,7 +59,8 @@ measured as (
         coalesce(flows.acquisition_cost, 0) as acquisition_cost,
         {{ safe_divide('flows.meetings_booked', 'flows.incoming_contacts') }} as booking_rate,
         {{ safe_divide('flows.no_shows', 'flows.meetings_booked') }} as no_show_rate,
-        {{ safe_divide('flows.deals_won', 'flows.meetings_held') }} as closing_rate,
+        {# deals no lead traces passed no meeting (kpi_monthly) #}
+        {{ safe_divide('flows.deals_won - flows.deals_without_lead', 'flows.meetings_held') }} as closing_rate,
         coalesce(active_operators.operators_active, 0) as operators_active,
         coalesce(active_managers.managers_active, 0) as managers_active,
         cast({{ dbt.last_day('capacity.month', 'month') }} as date) <= data_coverage.data_through
