@@ -29,14 +29,16 @@ KPIS = {
     "fixation_rate": ("fixed_leads", "incoming_contacts"),
     "booking_rate": ("meetings_booked", "incoming_contacts"),
     "no_show_rate": ("no_shows", "meetings_booked"),
-    "closing_rate": ("deals_won", "meetings_held"),
-    "conversion_rate": ("deals_won", "fixed_leads"),
+    # deals no lead traces count in deals_won and revenue, not in the membranes' rates (CONTRACT.md v3)
+    "closing_rate": ("traced_deals_won", "meetings_held"),
+    "conversion_rate": ("traced_deals_won", "fixed_leads"),
     "average_check": ("revenue", "deals_won"),
     "cost_per_deal": ("acquisition_cost", "deals_won"),
     "romi": ("gross_profit_less_acquisition_cost", "acquisition_cost"),
 }
 SUMS = ("incoming_contacts", "fixed_leads", "meetings_booked", "meetings_held", "no_shows", "deals_won",
-        "revenue", "ad_spend", "other_costs", "fixation_cost", "acquisition_cost")
+        "deals_without_lead", "revenue", "revenue_without_lead", "ad_spend", "other_costs", "fixation_cost",
+        "acquisition_cost")
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +101,7 @@ def weekly_ratios_by_channel_group(data_dir) -> dict[tuple[date, str], dict[str,
         key = (day - timedelta(days=day.weekday()), groups.get(row["channel"], "unknown"))
         for column in SUMS:
             sums[key][column] += Decimal(row[column])
+        sums[key]["traced_deals_won"] += Decimal(row["deals_won"]) - Decimal(row["deals_without_lead"])
         margin = gross_margin_of(capacity, day.replace(day=1))
         sums[key]["gross_profit_less_acquisition_cost"] += Decimal(row["revenue"]) * margin - Decimal(
             row["acquisition_cost"])

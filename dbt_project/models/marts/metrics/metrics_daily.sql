@@ -27,7 +27,11 @@ final as (
         funnel_days.meetings_held,
         funnel_days.no_shows,
         funnel_days.deals_won,
+        funnel_days.deals_without_lead,
+        {# the deals a lead traces: the second membrane's and the conversion's numerator (kpi_monthly) #}
+        funnel_days.deals_won - funnel_days.deals_without_lead as traced_deals_won,
         funnel_days.revenue,
+        funnel_days.revenue_without_lead,
         funnel_days.ad_spend,
         funnel_days.other_costs,
         funnel_days.fixation_cost,
