@@ -1,4 +1,5 @@
-"""Runs the nightly job in this process (no UI, no daemon) and turns a failure into one line."""
+"""Runs the nightly job in this process (no UI, no daemon) and turns a failure into one line. The run is
+recorded in the data folder's Dagster instance (orchestration/dagster_instance.py), where `make dev` shows it."""
 
 import json
 import re
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.dagster_instance import open_instance
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
 from orchestration.nightly.run_lock import run_lock
 from orchestration.nightly.run_timings import step_seconds, write_run_timings
@@ -36,7 +38,12 @@ def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunO
     from orchestration.definitions import membrana_definitions
 
     job = membrana_definitions(folder).resolve_job_def("nightly_job")
-    instance = dg.DagsterInstance.ephemeral()
+    with open_instance(folder) as instance:
+        return run_on_instance(folder, job, instance, full_refresh, listener)
+
+
+def run_on_instance(folder: DataFolder, job, instance: dg.DagsterInstance, full_refresh: bool,
+                    listener) -> RunOutcome:
     run_id = str(uuid.uuid4())
     if listener is not None:
         instance.add_event_listener(run_id, listener)
@@ -60,6 +67,9 @@ def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunO
 
     report = build_report(result, set(job.asset_layer.asset_graph.asset_check_keys), folder, started_at, datetime.now(),
                           reason)
+    from orchestration.notify.night import notify_night
+
+    report["notifications"] = notify_night(folder, report)  # undelivered: a warning of the report, never a failure
     summary = write_report(report, log_dir)
     if report["status"] == "published":
         # The dashboard asset rendered before this run's report existed: render it again so that its

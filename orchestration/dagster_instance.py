@@ -1,0 +1,45 @@
+"""The data folder's Dagster instance: where `membrana run` records every night and `make dev` shows them.
+
+One instance per data folder, so the UI shows each night's run, the assets it materialized with their
+metadata and each asset check's result over time. It lives in the data folder's dagster/ unless the user
+set DAGSTER_HOME. Its dagster.yaml, copied from orchestration/defaults/ when missing, turns Dagster's
+telemetry off and captures no compute logs (dbt's output is in logs/last_run.log; the events are kept).
+
+`make dev` asks this module for the folder (`python -m orchestration.dagster_instance DATA_DIR` prints it),
+so the UI and `membrana run` agree on it in one place."""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from orchestration.data_folder import PROJECT_ROOT, DataFolder
+
+DEFAULT_INSTANCE_CONFIG = PROJECT_ROOT / "orchestration" / "defaults" / "dagster.yaml"
+
+
+def dagster_home(folder: DataFolder) -> Path:
+    """$DAGSTER_HOME when the user set it, else the data folder's dagster/."""
+    given = os.environ.get("DAGSTER_HOME")
+    return Path(given).resolve() if given else folder.root / "dagster"
+
+
+def prepared_dagster_home(folder: DataFolder) -> Path:
+    """The instance's folder, made if missing, with membrana's dagster.yaml when it has none."""
+    home = dagster_home(folder)
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        shutil.copyfile(DEFAULT_INSTANCE_CONFIG, config)
+    return home
+
+
+def open_instance(folder: DataFolder):
+    """The data folder's persistent Dagster instance (a context manager: close it when the run is over)."""
+    import dagster as dg
+
+    return dg.DagsterInstance.from_config(str(prepared_dagster_home(folder)))
+
+
+if __name__ == "__main__":
+    print(prepared_dagster_home(DataFolder(sys.argv[1])))
