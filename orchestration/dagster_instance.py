@@ -16,6 +16,10 @@ from pathlib import Path
 from orchestration.data_folder import PROJECT_ROOT, DataFolder
 
 DEFAULT_INSTANCE_CONFIG = PROJECT_ROOT / "orchestration" / "defaults" / "dagster.yaml"
+# The tag of the runs `membrana run` records: it notifies people itself, with its run report, so the
+# instance's run status sensors (defs/notifications.py) leave those runs alone.
+LAUNCHED_BY_TAG = "membrana/launched_by"
+LAUNCHED_BY_MEMBRANA_RUN = "membrana run"
 
 
 def dagster_home(folder: DataFolder) -> Path:

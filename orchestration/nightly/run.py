@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.dagster_instance import open_instance
+from orchestration.dagster_instance import LAUNCHED_BY_MEMBRANA_RUN, LAUNCHED_BY_TAG, open_instance
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
 from orchestration.nightly.run_lock import run_lock
 from orchestration.nightly.run_timings import step_seconds, write_run_timings
@@ -58,7 +58,8 @@ def run_on_instance(folder: DataFolder, job, instance: dg.DagsterInstance, full_
     # dbt's and Dagster's own output goes to the run log; the user sees the summary or one line.
     with open(log_dir / "last_run.log", "w") as log, redirect_stdout(log), redirect_stderr(log):
         result = job.execute_in_process(
-            run_config=run_config, raise_on_error=False, instance=instance, run_id=run_id
+            run_config=run_config, raise_on_error=False, instance=instance, run_id=run_id,
+            tags={LAUNCHED_BY_TAG: LAUNCHED_BY_MEMBRANA_RUN},  # it notifies itself, not the UI's sensors
         )
     write_run_timings(log_dir / "last_run_timings.json", total_seconds=time.monotonic() - started,
                       steps=step_seconds(instance, run_id), success=result.success)

@@ -3,84 +3,31 @@ taking the webhook's POST. A small company in Russian runs four nights: a clean 
 told), the same night again (nothing told twice), a blocked one and a failed one. A third recipient's server
 is not listening: a warning of every night's report, never a failed night."""
 
-import email
 import json
-import socket
-import threading
-from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import duckdb
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 
 from orchestration.data_folder import DataFolder
 from orchestration.demo.company import generate_company
 from tests.support.membrana import failure, run_membrana, write_files
+from tests.support.notification_servers import SmtpInbox, WebhookReceiver, free_port
 
 SMTP_ENV = {"MEMBRANA_SMTP_USER": "membrana-bot", "MEMBRANA_SMTP_PASSWORD": "s3cret",
             "MEMBRANA_SMTP_FROM": "membrana@example.com", "MEMBRANA_SMTP_STARTTLS": "no"}
 HEAD_OF_SALES = "head.of.sales@example.com"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """What the SMTP server received: (sender, recipients, parsed message), and the logins it saw."""
-
-    def __init__(self):
-        self.mails, self.logins = [], []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.mails.append((envelope.mail_from, list(envelope.rcpt_tos),
-                           email.message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-    def authenticate(self, server, session, envelope, mechanism, auth_data):
-        self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
-        return AuthResult(success=True)
-
-
-class Webhook(BaseHTTPRequestHandler):
-    posts: ClassVar[list] = []  # (path, content type, JSON body) of every POST received
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        Webhook.posts.append((self.path, self.headers["Content-Type"], json.loads(body)))
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def servers():
-    inbox = Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=inbox.authenticate,
-                      auth_require_tls=False)
-    smtp.start()
-    Webhook.posts = []
-    http = ThreadingHTTPServer(("127.0.0.1", 0), Webhook)
-    threading.Thread(target=http.serve_forever, daemon=True).start()
-    try:
-        yield inbox, smtp.port, http.server_address[1]
-    finally:
-        http.shutdown()
-        smtp.stop()
+    with SmtpInbox() as inbox, WebhookReceiver() as webhook:
+        yield inbox, webhook
 
 
 @pytest.fixture(scope="module")
 def nights(servers, tmp_path_factory):
     """Each night: its `membrana run` result, its run report, and the mails and posts that arrived during it."""
-    inbox, smtp_port, http_port = servers
+    inbox, webhook = servers
     folder = DataFolder(tmp_path_factory.mktemp("notified_company"))
     generate_company(folder.root, contacts=3000)
     closed_port = free_port()  # nothing listens there
@@ -88,10 +35,10 @@ def nights(servers, tmp_path_factory):
         "config/dashboard.csv": "setting,value\nlanguage,ru\n",
         "config/notifications.csv": "channel,address,events\n"
         f"email,{HEAD_OF_SALES},all\n"
-        f"webhook,http://127.0.0.1:{http_port}/hooks/T000/SECRET,all\n"
+        f"webhook,http://127.0.0.1:{webhook.port}/hooks/T000/SECRET,all\n"
         f"webhook,http://127.0.0.1:{closed_port}/hooks/gone,membrane_alert run_failed\n",
     })
-    env = {**SMTP_ENV, "MEMBRANA_SMTP_HOST": "127.0.0.1", "MEMBRANA_SMTP_PORT": str(smtp_port)}
+    env = {**SMTP_ENV, "MEMBRANA_SMTP_HOST": "127.0.0.1", "MEMBRANA_SMTP_PORT": str(inbox.port)}
     outcomes = {}
     for night, extra in [("clean", {}), ("again", {}),
                          # the demo's contacts end on 2026-10-31 and block after 7 days
@@ -99,10 +46,10 @@ def nights(servers, tmp_path_factory):
                          ("failed", {})]:
         if night == "failed":  # a deals export without its status column stops the load
             write_files(folder.root, {"landing/deals/deals_broken.csv": "deal_id,lead_id,created_at\nd1,l1,2026-10-01\n"})
-        mails, posts = len(inbox.mails), len(Webhook.posts)
+        mails, posts = len(inbox.mails), len(webhook.posts)
         result = run_membrana("run", data_dir=folder.root, env={**env, **extra})
         report = json.loads((folder.logs / "run_report.json").read_text())
-        outcomes[night] = (result, report, inbox.mails[mails:], Webhook.posts[posts:])
+        outcomes[night] = (result, report, inbox.mails[mails:], webhook.posts[posts:])
     return folder, closed_port, outcomes
 
 
@@ -137,7 +84,7 @@ def test_the_clean_night_tells_each_membrane_alert_by_mail_and_webhook(nights):
 
 
 def test_the_smtp_login_comes_from_the_environment(nights, servers):
-    inbox, _, _ = servers
+    inbox, _ = servers
     assert set(inbox.logins) == {("membrana-bot", "s3cret")}
 
 
