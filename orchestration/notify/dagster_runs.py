@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from orchestration.data_folder import DataFolder
-from orchestration.nightly.run import failure_reason
+from orchestration.nightly.failure import failure_reason
 from orchestration.publish.snapshot import snapshot_path
 from orchestration.quality.settings import QualityConfigError, run_date
 

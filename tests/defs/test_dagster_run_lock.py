@@ -9,7 +9,8 @@ from orchestration.data_folder import DataFolder
 from orchestration.definitions import membrana_definitions
 from orchestration.defs.resources import WarehouseResource
 from orchestration.demo.company import generate_company
-from orchestration.nightly.run import failure_reason, run_nightly_job
+from orchestration.nightly.failure import failure_reason
+from orchestration.nightly.run import run_nightly_job
 from orchestration.nightly.run_lock import RunInProgress, lock_path, run_lock
 from tests.support.lock_holder import LockHolder
 

@@ -174,7 +174,7 @@ def run_gate_and_publish(data_dir: Path, monkeypatch, mart: str, check: str):
 ])
 def test_a_broken_mart_blocks_the_publish_naming_the_check(clean, tmp_path, monkeypatch, mart, check, break_it, named):
     from orchestration.data_folder import DataFolder
-    from orchestration.nightly.run import failure_reason
+    from orchestration.nightly.failure import failure_reason
 
     data_dir, _ = clean
     copy = tmp_path / "broken"
