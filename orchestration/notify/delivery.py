@@ -6,7 +6,8 @@ import smtplib
 import ssl
 import urllib.error
 import urllib.request
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.text import MIMEText
 
 from orchestration.notify.events import Message
 from orchestration.notify.settings import SmtpServer
@@ -20,9 +21,10 @@ class DeliveryError(Exception):
 
 
 def send_email(server: SmtpServer, to: str, message: Message) -> None:
-    mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = server.sender, to, message.subject
-    mail.set_content(message.text)
+    mail = MIMEText(message.text, "plain", "utf-8")
+    # Header() splits a long Cyrillic subject into encoded words that keep their spaces; EmailMessage's
+    # folding drops the space at a fold ("ночнойзапуск").
+    mail["From"], mail["To"], mail["Subject"] = server.sender, to, Header(message.subject, "utf-8")
     try:
         if server.port == IMPLICIT_TLS_PORT:
             connection = smtplib.SMTP_SSL(server.host, server.port, timeout=TIMEOUT_SECONDS,

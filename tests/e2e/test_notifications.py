@@ -32,6 +32,9 @@ def nights(servers, tmp_path_factory):
     generate_company(folder.root, contacts=3000)
     closed_port = free_port()  # nothing listens there
     write_files(folder.root, {
+        # A wave of spam form submissions on online ads in its last month: its membranes leave their limits.
+        "landing/contacts/contacts_spam_2026-10.csv": "contact_id,received_at,source,medium\n" + "".join(
+            f"SPAM{n:04d},2026-10-{1 + n % 31:02d} 03:{n % 60:02d}:00,yandex,cpc\n" for n in range(300)),
         "config/dashboard.csv": "setting,value\nlanguage,ru\n",
         "config/notifications.csv": "channel,address,events\n"
         f"email,{HEAD_OF_SALES},all\n"

@@ -50,9 +50,9 @@ class SmtpInbox:
 
 
 class WebhookReceiver:
-    """An HTTP server: `posts` holds (path, content type, JSON body) of every POST."""
+    """An HTTP server: `posts` holds (path, content type, JSON body) of every POST; it answers `status`."""
 
-    def __init__(self):
+    def __init__(self, status: int = 200):
         self.posts = []
         posts = self.posts
 
@@ -60,7 +60,7 @@ class WebhookReceiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 posts.append((self.path, self.headers["Content-Type"], json.loads(body)))
-                self.send_response(200)
+                self.send_response(status)
                 self.end_headers()
                 self.wfile.write(b"ok")
 
