@@ -16,6 +16,8 @@ from pathlib import Path
 from orchestration.data_folder import PROJECT_ROOT, DataFolder
 
 DEFAULT_INSTANCE_CONFIG = PROJECT_ROOT / "orchestration" / "defaults" / "dagster.yaml"
+DAGSTER_DEFAULT_STORAGE = ("dagster._core.storage.sqlite_storage", "DagsterSqliteStorage")
+DAGSTER_DEFAULT_EVENT_LOG = ("dagster._core.storage.event_log", "SqliteEventLogStorage")
 # The tag of the runs `membrana run` records: it notifies people itself, with its run report, so the
 # instance's run status sensors (defs/notifications.py) leave those runs alone.
 LAUNCHED_BY_TAG = "membrana/launched_by"
@@ -39,10 +41,23 @@ def prepared_dagster_home(folder: DataFolder) -> Path:
 
 
 def open_instance(folder: DataFolder):
-    """The data folder's persistent Dagster instance (a context manager: close it when the run is over)."""
-    import dagster as dg
+    """The data folder's persistent Dagster instance (a context manager: close it when the run is over).
 
-    return dg.DagsterInstance.from_config(str(prepared_dagster_home(folder)))
+    Its event log is written through NightlyEventLogStorage (dagster_storage.py) when the instance keeps
+    Dagster's default SQLite event log, in the same files; a storage the user configured is left as it is."""
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+    from dagster._serdes import ConfigurableClassData
+
+    home = prepared_dagster_home(folder)
+    ref = InstanceRef.from_dir(str(home))
+    storage, event_log = ref.storage_data, ref.event_storage_data
+    if (storage and (storage.module_name, storage.class_name) == DAGSTER_DEFAULT_STORAGE and event_log
+            and (event_log.module_name, event_log.class_name) == DAGSTER_DEFAULT_EVENT_LOG):
+        # the default storage bundles the runs, the event log and the schedules: named one by one instead
+        ref = ref._replace(storage_data=None, event_storage_data=ConfigurableClassData(
+            "orchestration.dagster_storage", "NightlyEventLogStorage", event_log.config_yaml))
+    return dg.DagsterInstance.from_ref(ref)
 
 
 if __name__ == "__main__":
