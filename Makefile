@@ -52,15 +52,15 @@ parity: $(VENV)/.spark-installed
 demo: $(BIN)/membrana
 	$(BIN)/membrana demo --out $(DATA_DIR)
 
-# The Dagster UI with the whole lineage, on the demo data unless MEMBRANA_DATA_DIR is set. Dagster keeps its
-# runs in the data folder's dagster/ (DAGSTER_HOME), whose dagster.yaml (copied from orchestration/defaults/
-# when missing) turns Dagster's telemetry off; DAGSTER_DISABLE_TELEMETRY=1 stops its upload thread too.
+# The Dagster UI with the whole lineage, on the demo data unless MEMBRANA_DATA_DIR is set. It opens the data
+# folder's Dagster instance, the one `membrana run` records every night in: its dagster/ unless DAGSTER_HOME is
+# set, chosen and prepared by orchestration/dagster_instance.py (whose dagster.yaml turns Dagster's telemetry
+# off); DAGSTER_DISABLE_TELEMETRY=1 stops the UI's upload thread too.
 DEV_DATA_DIR = $(abspath $(or $(MEMBRANA_DATA_DIR),$(DATA_DIR)))
 DAGSTER_PORT ?= 3000
 dev: $(BIN)/membrana
-	@mkdir -p $(DEV_DATA_DIR)/dagster
-	@test -f $(DEV_DATA_DIR)/dagster/dagster.yaml || cp orchestration/defaults/dagster.yaml $(DEV_DATA_DIR)/dagster/
-	MEMBRANA_DATA_DIR=$(DEV_DATA_DIR) DAGSTER_HOME=$(DEV_DATA_DIR)/dagster DAGSTER_DISABLE_TELEMETRY=1 \
+	home=$$($(BIN)/python -m orchestration.dagster_instance $(DEV_DATA_DIR)) && \
+	MEMBRANA_DATA_DIR=$(DEV_DATA_DIR) DAGSTER_HOME=$$home DAGSTER_DISABLE_TELEMETRY=1 \
 		$(BIN)/dagster dev --host 127.0.0.1 --port $(DAGSTER_PORT)
 
 # Performance benchmark against the reference scripts (bench/run_bench.py): writes BENCHMARKS.md.

@@ -7,6 +7,7 @@ from orchestration.data_folder import DataFolder, data_folder_from_environment
 from orchestration.dbt_manifest import prepare_manifest_if_stale
 from orchestration.defs.ingest.assets import config_assets, raw_assets
 from orchestration.defs.jobs import nightly_job
+from orchestration.defs.notifications import notify_after_failed_run, notify_after_published_run
 from orchestration.defs.publish.assets import published_marts
 from orchestration.defs.publish.dashboard import dashboard
 from orchestration.defs.quality.checks import quality_checks
@@ -23,7 +24,7 @@ def membrana_definitions(folder: DataFolder) -> dg.Definitions:
         asset_checks=quality_checks,
         jobs=[nightly_job],
         schedules=[nightly_schedule],
-        sensors=[landing_files_sensor],
+        sensors=[landing_files_sensor, notify_after_published_run, notify_after_failed_run],
         resources={
             "warehouse": WarehouseResource(data_dir=str(folder.root)),
         },

@@ -37,6 +37,10 @@ def human_summary(report: dict) -> str:
                      f"({published['snapshot']}).")
     else:
         lines.append("Not published: there is no published snapshot yet.")
+    notifications = report.get("notifications") or {"sent": [], "warnings": []}
+    for sent in notifications["sent"]:
+        lines.append(f"Notified {sent['to']} ({sent['channel']}): {sent['subject']}")
+    lines += [f"WARNING notifications: {warning}" for warning in notifications["warnings"]]
     return "\n".join(lines)
 
 

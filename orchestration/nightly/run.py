@@ -1,6 +1,6 @@
-"""Runs the nightly job in this process (no UI, no daemon) and turns a failure into one line."""
+"""Runs the nightly job in this process (no UI, no daemon) and turns a failure into one line. The run is
+recorded in the data folder's Dagster instance (orchestration/dagster_instance.py), where `make dev` shows it."""
 
-import re
 import time
 import uuid
 from contextlib import redirect_stderr, redirect_stdout
@@ -9,7 +9,9 @@ from datetime import datetime
 
 import dagster as dg
 
+from orchestration.dagster_instance import LAUNCHED_BY_MEMBRANA_RUN, LAUNCHED_BY_TAG, open_instance
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
+from orchestration.nightly.failure import failure_reason
 from orchestration.nightly.quiet_night import forget_night, remember_night
 from orchestration.nightly.run_history import append_run_history
 from orchestration.nightly.run_lock import run_lock
@@ -41,7 +43,12 @@ def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunO
     from orchestration.definitions import membrana_definitions
 
     job = membrana_definitions(folder).resolve_job_def("nightly_job")
-    instance = dg.DagsterInstance.ephemeral()
+    with open_instance(folder) as instance:
+        return run_on_instance(folder, job, instance, full_refresh, listener)
+
+
+def run_on_instance(folder: DataFolder, job, instance: dg.DagsterInstance, full_refresh: bool,
+                    listener) -> RunOutcome:
     run_id = str(uuid.uuid4())
     if listener is not None:
         instance.add_event_listener(run_id, listener)
@@ -56,16 +63,20 @@ def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunO
     # dbt's and Dagster's own output goes to the run log; the user sees the summary or one line.
     with open(log_dir / "last_run.log", "w") as log, redirect_stdout(log), redirect_stderr(log):
         result = job.execute_in_process(
-            run_config=run_config, raise_on_error=False, instance=instance, run_id=run_id
+            run_config=run_config, raise_on_error=False, instance=instance, run_id=run_id,
+            tags={LAUNCHED_BY_TAG: LAUNCHED_BY_MEMBRANA_RUN},  # it notifies itself, not the UI's sensors
         )
     write_run_timings(log_dir / "last_run_timings.json", total_seconds=time.monotonic() - started,
                       steps=step_seconds(instance, run_id), success=result.success)
-    reason = "" if result.success else failure_reason(result, folder)
+    reason = "" if result.success else failure_reason(result)
     from orchestration.nightly.report_text import write_report
     from orchestration.nightly.run_report import build_report
 
     report = build_report(result, set(job.asset_layer.asset_graph.asset_check_keys), folder, started_at, datetime.now(),
                           reason)
+    from orchestration.notify.night import notify_night
+
+    report["notifications"] = notify_night(folder, report)  # undelivered: a warning of the report, never a failure
     summary = write_report(report, log_dir)
     kept = [log_dir / "run_report.json", log_dir / "run_report.md"]
     if report["status"] == "published":
@@ -82,57 +93,3 @@ def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunO
     append_run_history(log_dir, {"event": "run", "run_id": report["run_id"], "status": report["status"],
                                  "snapshot": snapshot_id, "reason": reason})
     return RunOutcome(result.success, reason, summary, published=report["status"] == "published")
-
-
-def failure_reason(result: dg.ExecuteInProcessResult, folder: DataFolder) -> str:
-    for event in result.all_events:
-        if event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE:  # before any step ran
-            error = event.event_specific_data.error
-            message = (error.message if error else "unknown error").strip().splitlines()[0]
-            if error and error.cls_name == "RunInProgress":  # our own one line, without the class name
-                return message.split(": ", 1)[-1]
-            return f"resources could not be set up: {message}"
-        if event.event_type != dg.DagsterEventType.STEP_FAILURE:
-            continue
-        step = event.step_key or "a step"
-        error = event.step_failure_data.error
-        if error and error.cls_name == "DagsterAssetCheckFailedError":
-            return blocked_by_checks(result)
-        cause = error.cause if error and error.cause else error
-        if step == "membrana_dbt_models" and cause and cause.cls_name == "DbtBuildFailed":
-            return settings_error(error, cause) or f"dbt build: {first_line(cause.message)}"
-        if step == "published_marts" and "Failure" in str(event.step_failure_data.error.cls_name):
-            continue  # the publish gate refused because of the failure reported above
-        message = first_line(cause.message if cause else "unknown error")
-        if cause and cause.cls_name in ("LandingError", "ReconciliationError"):
-            message = message.split(": ", 1)[-1]  # our own one-line message, without the class name
-        return f"{step}: {message}"
-    return "the run did not succeed (no failed step reported)"
-
-
-# A model that meets settings it cannot use fails with a sentence naming the config file (macro raise_error).
-SETTINGS_ERROR = re.compile(r"Error: (config/[\w.]+: .*)$")
-
-
-def settings_error(*errors) -> str | None:
-    """The one-line settings error a dbt model raised, if that is why the build failed."""
-    for error in errors:
-        for line in (error.message if error else "").splitlines():
-            found = SETTINGS_ERROR.search(line.strip())
-            if found:
-                return found.group(1)
-    return None
-
-
-def blocked_by_checks(result: dg.ExecuteInProcessResult) -> str:
-    """Names the blocking checks that failed and why; the previous snapshot stays published."""
-    failed = [
-        evaluation for evaluation in result.get_asset_check_evaluations()
-        if not evaluation.passed and evaluation.blocking and evaluation.severity == dg.AssetCheckSeverity.ERROR
-    ]
-    named = "; ".join(f"check {e.check_name} on {e.asset_key.to_user_string()} failed: {e.description}" for e in failed)
-    return f"{named or 'a blocking check failed'} (nothing published: the previous snapshot stays)"
-
-
-def first_line(text: str) -> str:
-    return (text.strip().splitlines() or [""])[0]

@@ -9,7 +9,8 @@ from orchestration.data_folder import DataFolder
 from orchestration.definitions import membrana_definitions
 from orchestration.defs.resources import WarehouseResource
 from orchestration.demo.company import generate_company
-from orchestration.nightly.run import failure_reason, run_nightly_job
+from orchestration.nightly.failure import failure_reason
+from orchestration.nightly.run import run_nightly_job
 from orchestration.nightly.run_lock import RunInProgress, lock_path, run_lock
 from tests.support.lock_holder import LockHolder
 
@@ -29,7 +30,7 @@ def test_the_job_fails_at_once_naming_the_run_that_holds_the_folder(company):
         result = job.execute_in_process(raise_on_error=False, instance=dg.DagsterInstance.ephemeral())
         assert not result.success
         assert not any(event.is_step_start for event in result.all_events)
-        reason = failure_reason(result, company)
+        reason = failure_reason(result)
         assert reason.startswith(f"another run holds the data folder {company.root} (since ")
         assert reason.endswith(f", pid {other.pid}: membrana run)") and "\n" not in reason
     assert not company.warehouse.exists()

@@ -176,8 +176,7 @@ def run_gate_and_publish(data_dir: Path, monkeypatch, mart: str, check: str):
      "kpi_monthly.revenue"),
 ])
 def test_a_broken_mart_blocks_the_publish_naming_the_check(clean, tmp_path, monkeypatch, mart, check, break_it, named):
-    from orchestration.data_folder import DataFolder
-    from orchestration.nightly.run import failure_reason
+    from orchestration.nightly.failure import failure_reason
 
     data_dir, _ = clean
     copy = tmp_path / "broken"
@@ -187,7 +186,7 @@ def test_a_broken_mart_blocks_the_publish_naming_the_check(clean, tmp_path, monk
     before = snapshot_fingerprint(copy)
     result = run_gate_and_publish(copy, monkeypatch, mart, check)
     assert not result.success
-    reason = failure_reason(result, DataFolder(copy))
+    reason = failure_reason(result)
     assert reason.startswith(f"check {check} on marts/{mart} failed") and named in reason
     assert "the previous snapshot stays" in reason
     assert not [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey("published_marts")]
