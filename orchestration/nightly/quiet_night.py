@@ -140,6 +140,10 @@ def quiet_night(folder: DataFolder, started_at: datetime) -> str | None:
 
     reason = f"no rows loaded since {state['built_through']}, no file, setting or code changed: a quiet night"
     report = quiet_report(last_report, day, freshness, reason, started_at)
+    from orchestration.notify.night import notify_night
+
+    # What was told is not told again; a message the last night could not deliver is tried again.
+    report["notifications"] = notify_night(folder, report)
     summary = write_report(report, folder.logs)
     append_run_history(folder.logs, {"event": "run", "run_id": report["run_id"], "status": report["status"],
                                      "snapshot": report["published"].get("snapshot_id"), "reason": "",
