@@ -25,7 +25,8 @@ def membrana_definitions(folder: DataFolder) -> dg.Definitions:
         schedules=[nightly_schedule],
         sensors=[landing_files_sensor],
         resources={
-            "warehouse": WarehouseResource(data_dir=str(folder.root)),
+            "warehouse": WarehouseResource(data_dir=str(folder.root),
+                                           config_dir=str(folder.config_dir) if folder.config_dir else None),
         },
         # DuckDB has one writer: steps run one after another in the run's own process.
         executor=dg.in_process_executor,

@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 import time
 import uuid
 from contextlib import redirect_stderr, redirect_stdout
@@ -12,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
+from orchestration.nightly.faults import Fault, FaultError, fault_in, system_fault
 from orchestration.nightly.run_lock import run_lock
 from orchestration.nightly.run_timings import step_seconds, write_run_timings
 
@@ -21,6 +23,7 @@ class RunOutcome:
     success: bool
     reason: str = ""
     report_summary: str = ""  # the run report's human summary (logs/run_report.md)
+    exit_code: int = 0  # of `membrana run`: 1 failed, 5 the warehouse cannot be used, 6 disk full or no access
 
 
 def run_nightly_job(folder: DataFolder, full_refresh: bool = False, listener=None) -> RunOutcome:
@@ -29,12 +32,36 @@ def run_nightly_job(folder: DataFolder, full_refresh: bool = False, listener=Non
     Holds the data folder's run lock from before the run log is opened to after the report is written;
     raises RunInProgress, touching nothing, when another process holds it (`membrana run` holds it already)."""
     with run_lock(folder):
-        return locked_nightly_job(folder, full_refresh, listener)
+        try:
+            return locked_nightly_job(folder, full_refresh, listener)
+        except FaultError as error:  # found before the job started
+            return RunOutcome(False, error.fault.line, exit_code=error.fault.exit_code)
+        except OSError as error:  # the run's own files (log, report) on a full disk or out of reach
+            fault = system_fault(str(error), error.filename)
+            if fault is None:
+                raise
+            return RunOutcome(False, fault.line, exit_code=fault.exit_code)
+
+
+def snapshot_config(folder: DataFolder) -> DataFolder:
+    """The data folder with its config/ as it is now, copied to logs/run_config/: every step of the run reads
+    that copy, so a config file edited while the run goes takes effect from the next run, never half-way."""
+    snapshot = folder.logs / "run_config"
+    shutil.rmtree(snapshot, ignore_errors=True)
+    if folder.config.is_dir():
+        shutil.copytree(folder.config, snapshot)
+    else:
+        snapshot.mkdir(parents=True)
+    return DataFolder(folder.root, config_dir=snapshot)
 
 
 def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunOutcome:
     from orchestration.definitions import membrana_definitions
+    from orchestration.warehouse import check_warehouse
 
+    check_warehouse(folder.warehouse)
+    folder.logs.mkdir(exist_ok=True)
+    own_config, folder = folder.config, snapshot_config(folder)
     job = membrana_definitions(folder).resolve_job_def("nightly_job")
     instance = dg.DagsterInstance.ephemeral()
     run_id = str(uuid.uuid4())
@@ -55,7 +82,9 @@ def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunO
         )
     write_run_timings(log_dir / "last_run_timings.json", total_seconds=time.monotonic() - started,
                       steps=step_seconds(instance, run_id), success=result.success)
-    reason = "" if result.success else failure_reason(result, folder)
+    fault = None if result.success else run_fault(result, folder)
+    # messages name the config file the user edits, not its copy the run read
+    reason = "" if result.success else failure_reason(result, folder).replace(str(folder.config), str(own_config))
     from orchestration.nightly.run_report import build_report, write_report
 
     report = build_report(result, set(job.asset_layer.asset_graph.asset_check_keys), folder, started_at, datetime.now(),
@@ -67,10 +96,36 @@ def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunO
         from orchestration.publish.dashboard import dashboard_language, write_dashboard
 
         write_dashboard(folder.root, dashboard_language(folder.config, DEFAULT_CONFIG_DIR))
-    return RunOutcome(result.success, reason, summary)
+    exit_code = 0 if result.success else fault.exit_code if fault else 1
+    return RunOutcome(result.success, reason, summary, exit_code)
+
+
+def error_texts(error) -> list[str]:
+    """The messages of an error and of every error it was raised from or during."""
+    texts, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        texts.append(error.message or "")
+        error = error.cause or getattr(error, "context", None)
+    return texts
+
+
+def run_fault(result: dg.ExecuteInProcessResult, folder: DataFolder) -> Fault | None:
+    """A full disk, a path out of reach or a damaged warehouse behind a failed step (dbt's own failures
+    included), whatever the step said on top of it."""
+    texts = []
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE:
+            texts += error_texts(event.event_specific_data.error)
+        elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            texts += error_texts(event.step_failure_data.error)
+    return next(filter(None, (fault_in(text, folder.warehouse) for text in texts if text)), None)
 
 
 def failure_reason(result: dg.ExecuteInProcessResult, folder: DataFolder) -> str:
+    fault = run_fault(result, folder)
+    if fault:
+        return fault.line
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE:  # before any step ran
             error = event.event_specific_data.error

@@ -62,6 +62,20 @@ def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS, limit: s
     snapshot_tmp = published / f".{SNAPSHOT_FILE}.{stamp}.tmp"
     parquet_dir = published / f"parquet-{stamp}"
     parquet_dir.mkdir()
+    try:
+        rows = write_snapshot(warehouse, snapshot_tmp, parquet_dir, marts, limit)
+    except BaseException:  # a full disk, say: the half-written new files go, the published ones were not touched
+        snapshot_tmp.unlink(missing_ok=True)
+        snapshot_tmp.with_name(snapshot_tmp.name + ".wal").unlink(missing_ok=True)
+        shutil.rmtree(parquet_dir, ignore_errors=True)
+        raise
+    os.replace(snapshot_tmp, published / SNAPSHOT_FILE)
+    switch_link(published / "parquet", parquet_dir.name)
+    remove_old_parquet_dirs(published, keep=parquet_dir.name)
+    return rows
+
+
+def write_snapshot(warehouse: Path, snapshot_tmp: Path, parquet_dir: Path, marts, limit: str | None) -> dict[str, int]:
     rows = {}
     # in memory, but under membrana's limit and spilling next to the warehouse: a 10 M mart can be large
     con = limit_memory(duckdb.connect(), warehouse, limit)
@@ -80,9 +94,6 @@ def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS, limit: s
         con.execute("detach snapshot")
     finally:
         con.close()
-    os.replace(snapshot_tmp, published / SNAPSHOT_FILE)
-    switch_link(published / "parquet", parquet_dir.name)
-    remove_old_parquet_dirs(published, keep=parquet_dir.name)
     return rows
 
 
