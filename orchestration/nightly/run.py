@@ -113,13 +113,18 @@ def error_texts(error) -> list[str]:
 def run_fault(result: dg.ExecuteInProcessResult, folder: DataFolder) -> Fault | None:
     """A full disk, a path out of reach or a damaged warehouse behind a failed step (dbt's own failures
     included), whatever the step said on top of it."""
-    texts = []
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE:
-            texts += error_texts(event.event_specific_data.error)
+            step, error = "setting up the run", event.event_specific_data.error
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            texts += error_texts(event.step_failure_data.error)
-    return next(filter(None, (fault_in(text, folder.warehouse) for text in texts if text)), None)
+            step, error = event.step_key or "a step", event.step_failure_data.error
+        else:
+            continue
+        for text in error_texts(error):
+            if fault := fault_in(text, folder.warehouse):
+                step = "dbt build" if step == "membrana_dbt_models" else step
+                return Fault(f"{step}: {fault.line}", fault.exit_code)
+    return None
 
 
 def failure_reason(result: dg.ExecuteInProcessResult, folder: DataFolder) -> str:
