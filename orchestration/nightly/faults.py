@@ -18,8 +18,7 @@ NO_ACCESS_SIGNS = ("Permission denied", "Read-only file system", "Operation not 
 # What DuckDB says of a database file it cannot use (damaged, cut short, or of another storage version).
 DAMAGED_WAREHOUSE_SIGNS = (
     "not a valid DuckDB database file", "Corrupt database file", "Could not read enough bytes",
-    "Trying to read a database file with version number", "created with a newer version",
-    "database file with version number",
+    "created with a newer version", "database file with storage version number", "database file with version number",
 )
 QUOTED_PATH = re.compile(r"""["']((?:/|[A-Za-z]:\\)[^"']+)["']""")
 STILL_PUBLISHED = "the previous snapshot stays published"
@@ -63,8 +62,10 @@ def damaged_warehouse(text: str, warehouse: Path) -> Fault | None:
     """warehouse.duckdb cannot be used; the line says how to rebuild it from the landing files."""
     if not any(sign in text for sign in DAMAGED_WAREHOUSE_SIGNS):
         return None
-    said = next((line.strip() for line in text.splitlines() if any(s in line for s in DAMAGED_WAREHOUSE_SIGNS)),
-                text.strip())
+    if "created with a newer version" in text:
+        said = "it was written by a newer version of DuckDB than this membrana's"
+    else:
+        said = next(line.strip() for line in text.splitlines() if any(s in line for s in DAMAGED_WAREHOUSE_SIGNS))
     return Fault(f"the warehouse {warehouse} cannot be used ({said}): rebuild it from landing/ and config/ with "
                  f"`membrana run --rebuild` (it moves this file aside); {STILL_PUBLISHED}", EXIT_WAREHOUSE_UNUSABLE)
 
