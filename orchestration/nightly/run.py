@@ -1,5 +1,6 @@
 """Runs the nightly job in this process (no UI, no daemon) and turns a failure into one line."""
 
+import io
 import json
 import re
 import shutil
@@ -76,28 +77,72 @@ def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunO
     started = time.monotonic()
     started_at = datetime.now()
     # dbt's and Dagster's own output goes to the run log; the user sees the summary or one line.
-    with open(log_dir / "last_run.log", "w") as log, redirect_stdout(log), redirect_stderr(log):
+    with RunLog(log_dir / "last_run.log") as log, redirect_stdout(log), redirect_stderr(log):
         result = job.execute_in_process(
             run_config=run_config, raise_on_error=False, instance=instance, run_id=run_id
         )
-    write_run_timings(log_dir / "last_run_timings.json", total_seconds=time.monotonic() - started,
-                      steps=step_seconds(instance, run_id), success=result.success)
     fault = None if result.success else run_fault(result, folder)
     # messages name the config file the user edits, not its copy the run read
     reason = "" if result.success else failure_reason(result, folder).replace(str(folder.config), str(own_config))
-    from orchestration.nightly.run_report import build_report, write_report
+    exit_code = 0 if result.success else fault.exit_code if fault else 1
+    try:
+        write_run_timings(log_dir / "last_run_timings.json", total_seconds=time.monotonic() - started,
+                          steps=step_seconds(instance, run_id), success=result.success)
+        from orchestration.nightly.run_report import build_report, write_report
 
-    report = build_report(result, set(job.asset_layer.asset_graph.asset_check_keys), folder, started_at, datetime.now(),
-                          reason)
-    summary = write_report(report, log_dir)
+        report = build_report(result, set(job.asset_layer.asset_graph.asset_check_keys), folder, started_at,
+                              datetime.now(), reason)
+        summary = write_report(report, log_dir)
+    except OSError:
+        if result.success:
+            raise
+        # the disk the failed step filled has no room for the report either: the step's line is what counts
+        return RunOutcome(False, reason, "", exit_code)
     if report["status"] == "published":
         # The dashboard asset rendered before this run's report existed: render it again so that its
         # "last run" section is this run, not the one before.
         from orchestration.publish.dashboard import dashboard_language, write_dashboard
 
         write_dashboard(folder.root, dashboard_language(folder.config, DEFAULT_CONFIG_DIR))
-    exit_code = 0 if result.success else fault.exit_code if fault else 1
     return RunOutcome(result.success, reason, summary, exit_code)
+
+
+class RunLog(io.TextIOBase):
+    """The run log. On a full disk it stops writing instead of raising: the failure of the step that filled the
+    disk must reach the user, not a failed write of the log hiding it."""
+
+    def __init__(self, path: Path):
+        self.handle = open(path, "w")  # noqa: SIM115 - closed by close()
+        self.lost = False
+
+    def write(self, text: str) -> int:
+        if not self.lost:
+            try:
+                self.handle.write(text)
+            except OSError:
+                self.lost = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.lost and not self.handle.closed:
+            try:
+                self.handle.flush()
+            except OSError:
+                self.lost = True
+
+    def fileno(self) -> int:
+        return self.handle.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.flush()
+        try:
+            self.handle.close()
+        except OSError:
+            pass  # what did not fit is lost; the run's outcome is not
+        super().close()
 
 
 def error_texts(error) -> list[str]:
