@@ -325,6 +325,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def leave_now(code: int) -> None:
+    """A failed run ends here, without the interpreter's teardown: a build that failed in DuckDB (a full disk, a
+    damaged file) can leave a DuckDB connection referenced inside dbt, and at teardown DuckDB's Python binding
+    (nanobind) prints dozens of lines about it on stderr, where the user must read one line. The run lock is
+    released and every file of the run closed by then."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     logging.getLogger("dagster").setLevel(logging.ERROR)
@@ -337,7 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         handler = {"run": command_run, "status": command_status, "dashboard": command_dashboard,
                    "export": command_export, "docs": command_docs, "demo": command_demo}[args.command]
-        return handler(args)
+        code = handler(args)
+        if args.command == "run" and code in (EXIT_FAILED, EXIT_WAREHOUSE_UNUSABLE, EXIT_SYSTEM_FAULT):
+            leave_now(code)
+        return code
     except KeyboardInterrupt:
         return fail("interrupted")
     except Exception as error:  # noqa: BLE001 - the last guard: one line for the user, the traceback in a log file
