@@ -343,6 +343,15 @@ def test_a_binary_file_under_a_csv_name(night):
 # --- a config file edited while a run goes ------------------------------------------------------------------
 
 
+def copied_whole(snapshot: Path, old_inode: int, files: list[Path]) -> bool:
+    """The run has taken a new copy of config/, these files whole in it."""
+    try:
+        return snapshot.stat().st_ino != old_inode and all(
+            (snapshot / file.name).read_bytes() == file.read_bytes() for file in files)
+    except FileNotFoundError:
+        return False
+
+
 def test_a_config_edit_during_a_run_waits_for_the_next_run(night):
     """A new channel and the rule that sends a source to it, written while a run goes (the run stopped by
     SIGSTOP once it has taken its copy of config/): the run builds with the config it started with, whole;
@@ -356,13 +365,11 @@ def test_a_config_edit_during_a_run_waits_for_the_next_run(night):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 300
-        while not (snapshot.exists() and snapshot.stat().st_ino != old_snapshot
-                   and (snapshot / "channels.csv").exists() and (snapshot / "channel_rules.csv").exists()):
+        while not copied_whole(snapshot, old_snapshot, [channels, rules]):
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the run never took its copy of config/"
             time.sleep(0.01)
         process.send_signal(signal.SIGSTOP)
-        assert (snapshot / "channel_rules.csv").read_bytes() == rules.read_bytes()  # the copy was whole
         channels.write_text(channels.read_text() + "new_media,New media,media,КО1Р1\n")
         rules.write_text(rules.read_text().replace("\n", "\n1,yandex%,,,new_media\n", 1))
         assert process.poll() is None and f'"pid": {process.pid}' in lock_path(night).read_text()  # still going
