@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
-from orchestration.nightly.faults import Fault, FaultError, fault_in, system_fault
+from orchestration.nightly.faults import Fault, FaultError, fault_in, named_path, system_fault
 from orchestration.nightly.run_lock import run_lock
 from orchestration.nightly.run_timings import step_seconds, write_run_timings
 
@@ -165,7 +165,10 @@ def run_fault(result: dg.ExecuteInProcessResult, folder: DataFolder) -> Fault | 
             step, error = event.step_key or "a step", event.step_failure_data.error
         else:
             continue
-        for text in error_texts(error):
+        texts = error_texts(error)
+        # the error that names the file it could not write or read first (dbt's own, under its OSError)
+        texts.sort(key=lambda text: not named_path(text))
+        for text in texts:
             if fault := fault_in(text, folder.warehouse):
                 step = "dbt build" if step == "membrana_dbt_models" else step
                 return Fault(f"{step}: {fault.line}", fault.exit_code)
