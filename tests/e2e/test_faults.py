@@ -361,7 +361,8 @@ def test_a_config_edit_during_a_run_waits_for_the_next_run(night):
     old_snapshot = snapshot.stat().st_ino
     channels, rules = night.config / "channels.csv", night.config / "channel_rules.csv"
     assert "\n10,yandex%,,,online_ads\n" in rules.read_text()
-    process = subprocess.Popen([str(MEMBRANA), "run"], env=membrana_env(night.root), text=True,
+    # --full-refresh: a whole build, whichever config it reads, so the marts tell which one it was
+    process = subprocess.Popen([str(MEMBRANA), "run", "--full-refresh"], env=membrana_env(night.root), text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 300
