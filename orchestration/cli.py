@@ -30,6 +30,8 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_NOT_PUBLISHED = 3
 EXIT_RUN_IN_PROGRESS = 4
+EXIT_WAREHOUSE_UNUSABLE = 5  # as orchestration/nightly/faults.py
+EXIT_SYSTEM_FAULT = 6
 
 EXIT_CODES = """exit codes (every command):
   0  done (status: the last run succeeded and a snapshot is published)
@@ -37,7 +39,11 @@ EXIT_CODES = """exit codes (every command):
   2  bad input: a wrong flag or value, a data folder that does not exist, a snapshot not kept (rollback --to)
   3  nothing published yet (status, dashboard, export, metrics, snapshots): run `membrana run` first;
      rollback: no snapshot kept before the published one
-  4  another run holds the data folder (run, rollback): it is named; try later, or `membrana run --wait`"""
+  4  another run holds the data folder (run, rollback): it is named; try later, or `membrana run --wait`
+  5  the warehouse (warehouse.duckdb) is damaged or from a newer DuckDB (run): `membrana run --rebuild`
+     recreates it from landing/ and config/; the previous snapshot stays published
+  6  the disk is full, or a file or folder cannot be read or written (permissions): the path is named;
+     the previous snapshot stays published"""
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> int:
@@ -61,6 +67,7 @@ def command_run(args: argparse.Namespace) -> int:
         check_memory_setting()
     except MemorySettingError as error:
         return fail(str(error), EXIT_BAD_INPUT)
+    from orchestration.nightly.faults import system_fault
     from orchestration.nightly.run_lock import RunInProgress, run_lock
 
     # One run at a time per data folder, from the load to the last line of the report (nightly/run_lock.py).
@@ -70,6 +77,11 @@ def command_run(args: argparse.Namespace) -> int:
     except RunInProgress as busy:
         advice = "" if busy.waited else "; try later, or `membrana run --wait`"
         return fail(f"{busy}{advice}", EXIT_RUN_IN_PROGRESS)
+    except OSError as error:  # the lock or the run's record on a full disk, or in a folder out of reach
+        fault = system_fault(str(error), error.filename)
+        if fault is None:
+            raise
+        return fail(f"nightly run failed: {fault.line}", fault.exit_code)
 
 
 def announce_waiting(holder) -> None:
@@ -81,16 +93,18 @@ def locked_run(args: argparse.Namespace, folder: DataFolder) -> int:
     started_at, started = datetime.now(), time.monotonic()
     from orchestration.nightly.status import write_last_run
 
-    if not args.full_refresh and (quiet := quiet_night_run(folder, started_at, started)) is not None:
+    if args.rebuild:
+        rebuild_announcement(folder, started_at)
+    elif not args.full_refresh and (quiet := quiet_night_run(folder, started_at, started)) is not None:
         return quiet
     from orchestration.nightly.run import run_nightly_job  # heavy imports only when needed
 
-    outcome = run_with_progress(run_nightly_job, folder, full_refresh=args.full_refresh)
+    outcome = run_with_progress(run_nightly_job, folder, full_refresh=args.full_refresh or args.rebuild)
     seconds = time.monotonic() - started
     write_last_run(folder.logs, started_at, seconds, outcome.success, outcome.reason,
                    last_dbt_results(folder, since=started_at.timestamp()))
     if not outcome.success:  # one line on stderr; the whole story is in logs/run_report.md
-        return fail(f"nightly run failed: {outcome.reason}")
+        return fail(f"nightly run failed: {outcome.reason}", outcome.exit_code or EXIT_FAILED)
     from orchestration.publish.summary import kpi_summary
 
     print(kpi_summary(folder.published, seconds=seconds))
@@ -119,6 +133,15 @@ def quiet_night_run(folder: DataFolder, started_at: datetime, started: float) ->
     print(summary)
     print(f"Dashboard: {dashboard}")
     return 0
+
+
+def rebuild_announcement(folder: DataFolder, started_at: datetime) -> None:
+    """`run --rebuild`: the warehouse moved aside (kept, not deleted), then built again from landing/ and config/."""
+    from orchestration.warehouse import move_warehouse_aside
+
+    kept = move_warehouse_aside(folder.warehouse, started_at.strftime("%Y%m%dT%H%M%S"))
+    was = f"the old one is kept as {kept}" if kept else "there was none"
+    print(f"Rebuilding the warehouse {folder.warehouse} from landing/ and config/ ({was})", flush=True)
 
 
 def run_with_progress(run_nightly_job, folder: DataFolder, full_refresh: bool):
@@ -354,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--data-dir", type=Path, help="data folder (default: $MEMBRANA_DATA_DIR or the demo)")
     run.add_argument("--full-refresh", action="store_true", help="rebuild every day, not only the changed ones")
+    run.add_argument("--rebuild", action="store_true",
+                     help="move warehouse.duckdb aside (kept as warehouse.duckdb.before-rebuild-<time>) and build it "
+                     "again from landing/ and config/, the source of truth: for a damaged warehouse (exit code 5)")
     run.add_argument("--wait", type=wait_seconds, nargs="?", const=None, default=0, metavar="SECONDS",
                      help="when another run holds the data folder, wait for it to finish (at most SECONDS if "
                      "given) instead of exiting with code 4")
@@ -436,6 +462,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def leave_now(code: int) -> None:
+    """A failed run ends here, without the interpreter's teardown: a build that failed in DuckDB (a full disk, a
+    damaged file) can leave a DuckDB connection referenced inside dbt, and at teardown DuckDB's Python binding
+    (nanobind) prints dozens of lines about it on stderr, where the user must read one line. The run lock is
+    released and every file of the run closed by then."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     logging.getLogger("dagster").setLevel(logging.ERROR)
@@ -449,13 +485,19 @@ def main(argv: list[str] | None = None) -> int:
         handler = {"run": command_run, "status": command_status, "snapshots": command_snapshots,
                    "rollback": command_rollback, "dashboard": command_dashboard, "export": command_export,
                    "docs": command_docs, "metrics": command_metrics, "demo": command_demo}[args.command]
-        return handler(args)
+        code = handler(args)
+        if args.command == "run" and code in (EXIT_FAILED, EXIT_WAREHOUSE_UNUSABLE, EXIT_SYSTEM_FAULT):
+            leave_now(code)
+        return code
     except KeyboardInterrupt:
         return fail("interrupted")
     except Exception as error:  # noqa: BLE001 - the last guard: one line for the user, the traceback in a log file
-        log = chosen_folder(args).root / "membrana-error.log"
-        log.write_text(traceback.format_exc())
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        log = chosen_folder(args).root / "membrana-error.log"
+        try:
+            log.write_text(traceback.format_exc())
+        except OSError as unwritable:  # a full disk or a folder out of reach: say that, not a second traceback
+            return fail(f"unexpected error: {first_line} (no details: {log} cannot be written: {unwritable.strerror})")
         return fail(f"unexpected error: {first_line} (details in {log})")
 
 

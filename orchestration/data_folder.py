@@ -25,6 +25,8 @@ class DataFolder:
     """A deployment's data folder: landing files and config in, warehouse, logs and published marts out."""
 
     root: Path
+    # Where the run reads its config: the snapshot of config/ taken when it started (nightly/run.py); None: config/
+    config_dir: Path | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root).resolve())
@@ -35,7 +37,7 @@ class DataFolder:
 
     @property
     def config(self) -> Path:
-        return self.root / "config"
+        return self.config_dir or self.root / "config"
 
     @property
     def warehouse(self) -> Path:

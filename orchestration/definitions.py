@@ -26,7 +26,8 @@ def membrana_definitions(folder: DataFolder) -> dg.Definitions:
         schedules=[nightly_schedule],
         sensors=[landing_files_sensor, notify_after_published_run, notify_after_failed_run],
         resources={
-            "warehouse": WarehouseResource(data_dir=str(folder.root)),
+            "warehouse": WarehouseResource(data_dir=str(folder.root),
+                                           config_dir=str(folder.config_dir) if folder.config_dir else None),
         },
         # DuckDB has one writer: steps run one after another in the run's own process.
         executor=dg.in_process_executor,

@@ -50,3 +50,33 @@ def limit_memory(con: duckdb.DuckDBPyConnection, warehouse: Path, limit: str | N
 def connect_warehouse(warehouse: Path, limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """The warehouse file, opened for writing under membrana's memory limit."""
     return limit_memory(duckdb.connect(str(warehouse)), warehouse, limit)
+
+
+def check_warehouse(warehouse: Path) -> None:
+    """Opens the warehouse (and its catalog) once before a run, so that a damaged file, or one of a newer DuckDB,
+    is one line saying how to rebuild it rather than a failure deep in the load. Raises FaultError."""
+    from orchestration.nightly.faults import FaultError, fault_in
+
+    if not warehouse.exists():
+        return
+    try:
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute("select count(*) from duckdb_tables()").fetchone()
+    except (duckdb.Error, OSError) as error:
+        fault = fault_in(str(error), warehouse, getattr(error, "filename", None))
+        if fault is None:
+            raise
+        raise FaultError(fault) from None
+
+
+def move_warehouse_aside(warehouse: Path, stamp: str) -> Path | None:
+    """Before a rebuild: the warehouse file (and its write-ahead log) renamed, never deleted, so that nothing
+    is lost if it was worth keeping; returns the new name, or None when there was no warehouse."""
+    if not warehouse.exists():
+        return None
+    kept = warehouse.with_name(f"{warehouse.name}.before-rebuild-{stamp}")
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    if wal.exists():
+        wal.rename(kept.with_name(kept.name + ".wal"))
+    warehouse.rename(kept)
+    return kept

@@ -12,6 +12,7 @@ it once more in the same process."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -25,12 +26,14 @@ class WarehouseResource(dg.ConfigurableResource):
     """A data folder and its DuckDB warehouse, opened under membrana's memory limit."""
 
     data_dir: str
+    # The copy of config/ a `membrana run` reads from start to end (nightly/run.py); unset: config/ itself.
+    config_dir: str | None = None
     # A DuckDB memory size; unset: MEMBRANA_DUCKDB_MEMORY or 2 GB, the limit dbt's profile takes too.
     memory_limit: str | None = None
 
     @property
     def folder(self) -> DataFolder:
-        return DataFolder(self.data_dir)
+        return DataFolder(self.data_dir, config_dir=self.config_dir and Path(self.config_dir))
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["WarehouseResource"]:

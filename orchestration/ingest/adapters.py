@@ -292,9 +292,18 @@ def header_names(raw: list[str], path: Path) -> list[str]:
     return names
 
 
+def holds_binary_data(path: Path) -> bool:
+    """NUL bytes in the first block: an archive, a spreadsheet or a damaged copy under a .csv name, not text."""
+    with open_binary(path) as handle:
+        return b"\0" in handle.read(1 << 16)
+
+
 def utf8_csv_header(path: Path, utf8_path: Path, mapping: Mapping) -> list[str]:
     """The header of a UTF-8 CSV below its skip_lines, named as header_names does; errors name `path`."""
     try:
+        if holds_binary_data(utf8_path):
+            raise MappingError(f"{path}: is not a CSV file (it holds binary data: an archive, a spreadsheet or a "
+                               "damaged copy under a .csv name?); put the CSV export in its place")
         with (gzip.open(utf8_path, "rt", encoding="utf-8-sig", newline="") if is_gzip(utf8_path)
               else utf8_path.open("r", encoding="utf-8-sig", newline="")) as handle:
             for _ in range(mapping.skip_lines):
@@ -304,7 +313,7 @@ def utf8_csv_header(path: Path, utf8_path: Path, mapping: Mapping) -> list[str]:
         raise MappingError(
             f"{path}: is not UTF-8; set read.encoding: cp1251 (or auto) in {mapping.origin}"
         ) from None
-    except (OSError, EOFError, csv.Error) as error:
+    except (EOFError, csv.Error, gzip.BadGzipFile) as error:
         raise MappingError(f"{path}: cannot be read as CSV ({str(error).splitlines()[0]})") from None
     if not raw_header:
         raise MappingError(f"{path}: is empty (no header line after {mapping.skip_lines} skipped lines)")
@@ -490,11 +499,23 @@ def normalised(column: str, expression: str, mapping: Mapping) -> str:
     return expression
 
 
+def ends_in_the_middle_of(path: Path, line: int) -> bool:
+    """Whether `line` is the file's last and has no line break: the file was cut short while written or copied."""
+    breaks, last = 0, b""
+    with open_binary(path) as handle:
+        for block in iter(lambda: handle.read(TRANSCODE_CHUNK), b""):
+            breaks, last = breaks + block.count(b"\n"), block
+    return bool(last) and not last.endswith(b"\n") and breaks == line - 1
+
+
 def read_error(path: Path, mapping: Mapping, message: str) -> str:
     """DuckDB's many-line reader error as one line: the file, the line and what to fix."""
     line = re.search(r"CSV Error on Line: (\d+)", message)
     where = f"{path} line {line.group(1)}" if line else str(path)
     fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if line and (fields or "unterminated quote" in message) and ends_in_the_middle_of(path, int(line.group(1))):
+        return (f"{where}: the file ends in the middle of this line, its last (cut short: an export or a copy "
+                "that did not finish?); put the whole file in its place — nothing of it was loaded")
     if fields:
         expected, found = fields.groups()
         return (f"{where}: {found} fields where the header has {expected}; quote values that contain "

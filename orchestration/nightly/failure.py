@@ -6,8 +6,44 @@ import re
 
 import dagster as dg
 
+from orchestration.data_folder import DataFolder
+from orchestration.nightly.faults import Fault, fault_in, named_path
 
-def failure_reason(result: dg.ExecuteInProcessResult) -> str:
+
+def error_texts(error) -> list[str]:
+    """The messages of an error and of every error it was raised from or during."""
+    texts, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        texts.append(error.message or "")
+        error = error.cause or getattr(error, "context", None)
+    return texts
+
+
+def run_fault(result: dg.ExecuteInProcessResult, folder: DataFolder) -> Fault | None:
+    """A full disk, a path out of reach or a damaged warehouse behind a failed step (dbt's own failures
+    included), whatever the step said on top of it."""
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE:
+            step, error = "setting up the run", event.event_specific_data.error
+        elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            step, error = event.step_key or "a step", event.step_failure_data.error
+        else:
+            continue
+        texts = error_texts(error)
+        # the error that names the file it could not write or read first (dbt's own, under its OSError)
+        texts.sort(key=lambda text: not named_path(text))
+        for text in texts:
+            if fault := fault_in(text, folder.warehouse):
+                step = "dbt build" if step == "membrana_dbt_models" else step
+                return Fault(f"{step}: {fault.line}", fault.exit_code)
+    return None
+
+
+def failure_reason(result: dg.ExecuteInProcessResult, folder: DataFolder) -> str:
+    fault = run_fault(result, folder)
+    if fault:
+        return fault.line
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE:  # before any step ran
             error = event.event_specific_data.error

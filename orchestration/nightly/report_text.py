@@ -3,6 +3,7 @@
 (nightly/quiet_night.py) writes its report without importing Dagster."""
 
 import json
+import os
 from pathlib import Path
 
 
@@ -47,6 +48,17 @@ def human_summary(report: dict) -> str:
 def write_report(report: dict, log_dir: Path) -> str:
     """Writes run_report.json and run_report.md; returns the human summary."""
     summary = human_summary(report)
-    (log_dir / "run_report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    (log_dir / "run_report.md").write_text(f"# membrana run {report['started_at']}\n\n{summary}\n")
+    write_whole(log_dir / "run_report.json", json.dumps(report, indent=2, default=str) + "\n")
+    write_whole(log_dir / "run_report.md", f"# membrana run {report['started_at']}\n\n{summary}\n")
     return summary
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Written beside and renamed over: on a full disk the report before stays whole, never half of this one."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(text)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
+    os.replace(temporary, path)

@@ -109,7 +109,7 @@ def last_run_outcome(status: dict) -> dict | None:
     """The last run in one shape, from the run report (docs/run_report.md, schema_version 1) when there is
     one, else from logs/last_run.json."""
     report, run = status["run_report"], status["last_run"]
-    if report and report.get("schema_version") == 1:
+    if report and report.get("schema_version") == 1 and not run_after_report(run, report):
         checks = report.get("checks") or {}
         return {
             "started_at": report.get("started_at"), "seconds": report.get("duration_seconds") or 0,
@@ -124,6 +124,16 @@ def last_run_outcome(status: dict) -> dict | None:
                 "outcome": "published" if run["success"] else "failed", "reason": run["reason"],
                 "checks": "dbt " + format_dbt(run.get("dbt")), "drift_alerts": []}
     return None
+
+
+def run_after_report(run: dict | None, report: dict) -> bool:
+    """Whether the last run ended before it wrote a report (the warehouse could not be used, the disk was full):
+    the report on disk is then the run before's. A run records its start before its report's."""
+    try:
+        return datetime.fromisoformat(run["started_at"]).astimezone() > \
+            datetime.fromisoformat(report["started_at"]).astimezone()
+    except (TypeError, KeyError, ValueError):
+        return False
 
 
 def status_exit_code(status: dict) -> int:

@@ -32,7 +32,7 @@ def outcome_of_run(instance: dg.DagsterInstance, run: dg.DagsterRun, folder: Dat
     if stored.success:
         status, reason = "published", ""
     else:
-        reason = failure_reason(stored)
+        reason = failure_reason(stored, folder)
         blocked = any(not check.passed and check.blocking and check.severity == dg.AssetCheckSeverity.ERROR
                       for check in stored.get_asset_check_evaluations())
         status = "blocked" if blocked else "failed"

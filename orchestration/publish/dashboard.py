@@ -483,6 +483,10 @@ def write_dashboard(data_dir: Path, language: str) -> Path:
     """Writes published/dashboard.html in one rename, like the snapshot beside it."""
     target = data_dir / "published" / "dashboard.html"
     temporary = target.with_name(".dashboard.html.tmp")
-    temporary.write_text(render_dashboard(data_dir, language), encoding="utf-8")
+    try:
+        temporary.write_text(render_dashboard(data_dir, language), encoding="utf-8")
+    except OSError:  # a full disk: the dashboard published before stays whole
+        temporary.unlink(missing_ok=True)
+        raise
     os.replace(temporary, target)
     return target

@@ -68,6 +68,26 @@ def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS, limit: s
     snapshot_tmp = published / f".{SNAPSHOT_FILE}.{stamp}.tmp"
     parquet_dir = published / f"parquet-{stamp}"
     parquet_dir.mkdir()
+    try:
+        rows, files = write_snapshot(warehouse, published, snapshot_tmp, parquet_dir, marts, limit)
+        snapshot_id = record_snapshot(published, snapshot_tmp, SNAPSHOT_FILE, parquet_dir, rows, files)
+    except BaseException:  # a full disk, say: the half-written new files go, the published ones were not touched
+        snapshot_tmp.unlink(missing_ok=True)
+        snapshot_tmp.with_name(snapshot_tmp.name + ".wal").unlink(missing_ok=True)
+        shutil.rmtree(parquet_dir, ignore_errors=True)
+        raise
+    os.replace(snapshot_tmp, published / SNAPSHOT_FILE)
+    switch_link(published / "parquet", parquet_dir.name)
+    remove_old_parquet_dirs(published, keep=parquet_dir.name)
+    mark_current(published, snapshot_id)
+    prune_history(published, keep)
+    return rows
+
+
+def write_snapshot(warehouse: Path, published: Path, snapshot_tmp: Path, parquet_dir: Path, marts,
+                   limit: str | None) -> tuple[dict[str, int], list[dict]]:
+    """The marts and audit tables into the new snapshot file and Parquet folder; their row counts and the
+    landing files they were built from."""
     rows = {}
     # in memory, but under membrana's limit and spilling next to the warehouse: a 10 M mart can be large
     con = limit_memory(duckdb.connect(), warehouse, limit)
@@ -87,13 +107,7 @@ def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS, limit: s
         con.execute("detach snapshot")
     finally:
         con.close()
-    snapshot_id = record_snapshot(published, snapshot_tmp, SNAPSHOT_FILE, parquet_dir, rows, files)
-    os.replace(snapshot_tmp, published / SNAPSHOT_FILE)
-    switch_link(published / "parquet", parquet_dir.name)
-    remove_old_parquet_dirs(published, keep=parquet_dir.name)
-    mark_current(published, snapshot_id)
-    prune_history(published, keep)
-    return rows
+    return rows, files
 
 
 def landing_files(con, data_dir: Path) -> list[dict]:

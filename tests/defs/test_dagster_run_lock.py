@@ -30,7 +30,7 @@ def test_the_job_fails_at_once_naming_the_run_that_holds_the_folder(company):
         result = job.execute_in_process(raise_on_error=False, instance=dg.DagsterInstance.ephemeral())
         assert not result.success
         assert not any(event.is_step_start for event in result.all_events)
-        reason = failure_reason(result)
+        reason = failure_reason(result, company)
         assert reason.startswith(f"another run holds the data folder {company.root} (since ")
         assert reason.endswith(f", pid {other.pid}: membrana run)") and "\n" not in reason
     assert not company.warehouse.exists()

@@ -16,6 +16,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.data_folder import DataFolder
 from tests.support.marts import published_rows, run_report
 from tests.support.membrana import run_membrana
 
@@ -186,7 +187,7 @@ def test_a_broken_mart_blocks_the_publish_naming_the_check(clean, tmp_path, monk
     before = snapshot_fingerprint(copy)
     result = run_gate_and_publish(copy, monkeypatch, mart, check)
     assert not result.success
-    reason = failure_reason(result)
+    reason = failure_reason(result, DataFolder(copy))
     assert reason.startswith(f"check {check} on marts/{mart} failed") and named in reason
     assert "the previous snapshot stays" in reason
     assert not [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey("published_marts")]

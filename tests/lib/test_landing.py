@@ -227,3 +227,44 @@ def test_a_changed_file_in_a_bulk_replaces_only_its_own_rows(con, tmp_path):
     assert con.execute("select file_path, rows_loaded from audit.load_manifest order by 1").fetchall() == [
         (str(landing_folder / name), 1) for name in ("a.csv", "b.csv", "c.csv")
     ]
+
+
+def test_a_file_cut_short_mid_line_is_named_and_the_others_load(con, tmp_path):
+    landing_folder = tmp_path / "landing" / "fx_rates"
+    write(landing_folder / "a.csv", FX_HEADER + "2026-01-01,USD,90\n")
+    cut = write(landing_folder / "b.csv", FX_HEADER + "2026-01-02,USD,91\n2026-01-03,US")
+    quoted = write(landing_folder / "c.csv", FX_HEADER + '2026-01-04,USD,"9')
+    with pytest.raises(LandingError) as error:
+        load_entity(con, "fx_rates", landing_folder, datetime(2026, 1, 5))
+    assert str(error.value) == (
+        f"{cut} line 3: the file ends in the middle of this line, its last (cut short: an export or a copy that did "
+        "not finish?); put the whole file in its place — nothing of it was loaded (and 1 more file(s) that cannot "
+        "be loaded)"
+    )
+    assert [Path(row[3]).name for row in raw_rows(con)] == ["a.csv"]
+    cut.unlink()
+    with pytest.raises(LandingError) as error:
+        load_entity(con, "fx_rates", landing_folder, datetime(2026, 1, 6))
+    assert str(error.value).startswith(f"{quoted} line 2: the file ends in the middle of this line, its last")
+
+
+def test_a_short_line_that_is_not_the_last_is_not_called_cut_short(con, tmp_path):
+    landing_folder = tmp_path / "landing" / "fx_rates"
+    short = write(landing_folder / "a.csv", FX_HEADER + "2026-01-02,USD\n2026-01-03,USD,92")  # no final line break
+    with pytest.raises(LandingError) as error:
+        load_entity(con, "fx_rates", landing_folder, datetime(2026, 1, 5))
+    assert str(error.value).startswith(f"{short} line 2: 2 fields where the header has 3; ")
+    write(landing_folder / "a.csv", FX_HEADER + "2026-01-02,USD,91\n2026-01-03,USD,92")
+    assert [(load.status, load.rows) for load in load_entity(con, "fx_rates", landing_folder, datetime(2026, 1, 6))] \
+        == [("loaded", 2)]
+
+
+@pytest.mark.parametrize("content", [b"PK\x03\x04\x14\x00\x08\x00rest of a zip", b"date,currency\x00\x00\x00"])
+def test_binary_data_under_a_csv_name_is_named(con, tmp_path, content):
+    binary = tmp_path / "landing" / "fx_rates" / "rates.csv"
+    binary.parent.mkdir(parents=True)
+    binary.write_bytes(content)
+    with pytest.raises(LandingError) as error:
+        load_entity(con, "fx_rates", binary.parent, datetime(2026, 1, 5))
+    assert str(error.value) == (f"{binary}: is not a CSV file (it holds binary data: an archive, a spreadsheet or a "
+                                "damaged copy under a .csv name?); put the CSV export in its place")

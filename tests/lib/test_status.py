@@ -114,3 +114,17 @@ def test_dashboard_run_section_lists_outcome_checks_blocking_failures_and_drift(
     assert facts["Blocking failures"] == "contacts 9 days old"
     assert facts["Drift alerts"] == "a drifted; b drifted"
     assert run_section(None, LABELS["en"]) is None
+
+
+def test_a_run_that_failed_before_writing_its_report_is_the_last_run(data_dir):
+    """A full disk or a damaged warehouse stops a run before its report: the report on disk is the night
+    before's, and status must show the failure, not that night's success."""
+    (data_dir / "logs" / "run_report.json").write_text(json.dumps(report("published")))  # started 02:00:00
+    reason = "the warehouse … cannot be used (…): rebuild it from landing/ and config/ with `membrana run --rebuild`"
+    write_last_run(data_dir / "logs", datetime(2026, 11, 11, 2, 0, 0), 3.0, False, reason, None)
+    status = collect_status(data_dir, TODAY)
+    assert status_exit_code(status) == STATUS_LAST_RUN_FAILED
+    assert f"FAILED — {reason}" in format_status(status)
+    # the same night's report is read when the run wrote one (the command records its start a moment earlier)
+    write_last_run(data_dir / "logs", datetime(2026, 11, 10, 1, 59, 58), 63.0, True, "", None)
+    assert status_exit_code(collect_status(data_dir, TODAY)) == STATUS_OK
