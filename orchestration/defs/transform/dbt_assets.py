@@ -29,6 +29,8 @@ from orchestration.build.build_state import (
     record_build,
 )
 from orchestration.build.dbt_runner import DbtInvocation, failure_summary, invoke_dbt
+from orchestration.build.engine import builds_on_spark, built_tables
+from orchestration.build.raw_parquet import export_raw_parquet
 from orchestration.build.reconciliation import reconcile_files
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
 from orchestration.defs.resources import WarehouseResource
@@ -86,6 +88,11 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
         yield from results_of_the_last_build(context, folder, plan)
     else:
         context.log.info(f"dbt build: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason})")
+        if builds_on_spark():
+            # Spark reads the raw layer the DuckDB loader wrote as Parquet (the sources' views, on-run-start).
+            rows = export_raw_parquet(folder.warehouse, folder.raw_parquet)
+            context.log.info(f"raw layer for Spark: {sum(rows.values())} rows of {len(rows)} tables "
+                             f"written to {folder.raw_parquet}")
         preload_expectations()  # the expectation suites will validate the rebuilt marts
         checks = []
         for event in run_dbt_build(context, folder, plan):
@@ -101,8 +108,8 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
         context.log.info("dbt build of some models only: the watermark stays for the next whole build")
         return
     # Only a build whose models and tests all passed, and whose every file reconciles, moves the watermark.
-    with duckdb.connect(str(folder.warehouse)) as con:
-        reconcile_files(con)
+    with built_tables(folder) as tables, duckdb.connect(str(folder.warehouse)) as con:
+        reconcile_files(con, tables)
         record_build(con, built_through, fingerprint, project_fingerprint)
 
 
