@@ -65,26 +65,27 @@ class ExportedMarts:
     """The marts and audit tables as Parquet, one folder per table: `<root>/<schema>/<table>/*.parquet`."""
 
     root: Path
-    contracts: dict[str, list[tuple[str, str]]]  # a mart's columns and their DuckDB types, in order
+    contracts: dict[str, list[tuple[str, str]]]  # `schema.table`: its columns and their DuckDB types, in order
 
     def select(self, schema: str, table: str) -> str:
         files = str(self.root / schema / table / "*.parquet").replace("'", "''")
-        columns = self.contracts.get(table) if schema == "marts" else None
+        columns = self.contracts.get(f"{schema}.{table}")
         selected = ", ".join(f"cast({quoted(name)} as {data_type}) as {quoted(name)}"
                              for name, data_type in columns) if columns else "*"
         return f"select {selected} from read_parquet('{files}')"
 
 
 def contract_columns(manifest: dict) -> dict[str, list[tuple[str, str]]]:
-    """Each mart whose every documented column has a data_type (its contract, enforced on DuckDB): the columns
-    with their types, in the contract's order (the order a DuckDB build gives them)."""
+    """Each published model (`schema.table`) whose every documented column has a data_type, the DuckDB type
+    (a contract enforced on DuckDB, or documentation): the columns with their types, in the documented
+    order (the order a DuckDB build gives them)."""
     contracts = {}
     for node in manifest["nodes"].values():
-        if node["resource_type"] != "model" or node["schema"] != "marts":
+        if node["resource_type"] != "model" or node["schema"] not in ("marts", "audit"):
             continue
         columns = [(column["name"], column.get("data_type")) for column in node["columns"].values()]
         if columns and all(data_type for _, data_type in columns):
-            contracts[node["alias"]] = columns
+            contracts[f"{node['schema']}.{node['alias']}"] = columns
     return contracts
 
 
