@@ -9,6 +9,7 @@ one night on DuckDB, one on Spark. The Spark session is the `membrana run` proce
 """
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -16,10 +17,11 @@ import duckdb
 import pytest
 
 from orchestration.publish.snapshot import PUBLIC_MARTS
-from tests.support.membrana import failure, run_membrana
+from tests.support.membrana import BIN, failure, run_membrana
 from tests.support.parity import aligned_rows, differences
 
-SPARK = {"MEMBRANA_TARGET": "spark", "SPARK_LOCAL_IP": "127.0.0.1"}
+# pyspark starts its JVM through bash scripts (spark-submit): the system's PATH after the virtualenv's.
+SPARK = {"MEMBRANA_TARGET": "spark", "SPARK_LOCAL_IP": "127.0.0.1", "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
 
 
 @pytest.fixture(scope="module")
