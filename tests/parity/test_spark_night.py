@@ -17,11 +17,16 @@ import duckdb
 import pytest
 
 from orchestration.publish.snapshot import PUBLIC_MARTS
-from tests.support.membrana import BIN, failure, run_membrana
+from tests.support.membrana import BIN, MEMBRANA, failure, membrana_env, run_command, run_membrana
 from tests.support.parity import aligned_rows, differences
 
 # pyspark starts its JVM through bash scripts (spark-submit): the system's PATH after the virtualenv's.
 SPARK = {"MEMBRANA_TARGET": "spark", "SPARK_LOCAL_IP": "127.0.0.1", "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+SPARK_NIGHT_TIMEOUT = 3600  # seconds: a Spark night on 2 busy cores takes far longer than run_command's default
+
+
+def run_on_spark(data_dir: Path, **extra: str):
+    return run_command([MEMBRANA, "run"], env=membrana_env(data_dir, **SPARK, **extra), timeout=SPARK_NIGHT_TIMEOUT)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +38,7 @@ def two_nights(tmp_path_factory) -> tuple[Path, Path]:
     shutil.copytree(on_duckdb, on_spark)
     duckdb_night = run_membrana("run", data_dir=on_duckdb)
     assert duckdb_night.returncode == 0, failure(duckdb_night)
-    spark_night = run_membrana("run", data_dir=on_spark, env=SPARK)
+    spark_night = run_on_spark(on_spark)
     assert spark_night.returncode == 0, failure(spark_night)
     yield on_duckdb, on_spark
     shutil.rmtree(on_spark / "spark", ignore_errors=True)
@@ -93,7 +98,7 @@ def test_a_blocking_check_failing_on_spark_leaves_the_snapshot_byte_for_byte(two
     run and the gate is the first thing to open Spark."""
     on_duckdb, on_spark = two_nights
     before = published_bytes(on_spark)
-    blocked = run_membrana("run", data_dir=on_spark, env={**SPARK, "MEMBRANA_RUN_DATE": "2030-01-01"})
+    blocked = run_on_spark(on_spark, MEMBRANA_RUN_DATE="2030-01-01")
     assert blocked.returncode == 1, failure(blocked)
     assert "check sources_are_fresh on marts/funnel_daily failed: stale sources: contacts newest " \
         f"{newest_contact_day(on_duckdb)} is" in blocked.stderr, failure(blocked)
