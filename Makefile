@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data/demo
 
-.PHONY: run test parity lint demo dev clean browser strace screenshot bench
+.PHONY: run test parity spark-night lint demo dev clean browser strace screenshot bench
 
 # --no-compile: pip would byte-compile every module of every package (Dagster, Great Expectations, pyspark),
 # most of them never imported; Python compiles what a run imports, on first use.
@@ -47,6 +47,10 @@ screenshot: $(BIN)/membrana browser
 # The demo company built on DuckDB and on Spark must give the same marts (tests/parity).
 parity: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity -q
+
+# A whole night on Spark against one on DuckDB (MEMBRANA_TARGET=spark membrana run): 15–40 minutes, not in `make test`.
+spark-night: $(VENV)/.spark-installed
+	$(BIN)/pytest tests/parity/test_spark_night.py -m spark_night -q
 
 # Regenerate the embedded demo data folder (deterministic: same files every time).
 demo: $(BIN)/membrana

@@ -1,9 +1,11 @@
 """Per-file reconciliation after every build: each row the loader read from a file is staged,
 quarantined or superseded by a newer version, and nothing else. The counts come from the dbt model
 audit.file_reconciliation; they are copied into audit.load_manifest, and a file that does not add up
-fails the run with one line naming it."""
+fails the run with one line naming it. On Spark the model is a Spark table: its counts (one row per file)
+are read from there and compared with the DuckDB warehouse's manifest."""
 
 import duckdb
+import pyarrow as pa
 
 from orchestration.ingest.landing import ensure_schemas
 
@@ -12,16 +14,26 @@ class ReconciliationError(Exception):
     """A landing file whose rows do not add up; the message is one line naming the file."""
 
 
-def reconcile_files(con: duckdb.DuckDBPyConnection) -> int:
-    """Copies each file's counts into audit.load_manifest; returns how many files were checked.
+COUNTED = ("rows_read", "rows_staged", "rows_quarantined", "rows_superseded")
+
+
+def reconcile_files(con: duckdb.DuckDBPyConnection, built_tables=None) -> int:
+    """Copies each file's counts into audit.load_manifest of the warehouse `con`; returns how many files were
+    checked. `built_tables`: where dbt built audit.file_reconciliation (engine.built_tables), unless `con`.
 
     Raises ReconciliationError for the first file (in path order) whose counts do not add up."""
     ensure_schemas(con)
+    rows = (built_tables or con).execute(
+        f"select source_file, {', '.join(COUNTED)} from audit.file_reconciliation").fetchall()
+    columns = list(zip(*rows)) or [[] for _ in range(len(COUNTED) + 1)]
+    file_counts = pa.table({"source_file": pa.array(columns[0], pa.string()),
+                            **{name: pa.array(values, pa.int64()) for name, values in zip(COUNTED, columns[1:])}})
+    con.register("file_counts", file_counts)
     for column in ("rows_staged", "rows_quarantined", "rows_superseded"):
         con.execute(
             f"""
             update audit.load_manifest set {column} = coalesce((
-                select counts.{column} from audit.file_reconciliation as counts
+                select counts.{column} from file_counts as counts
                 where counts.source_file = load_manifest.file_path
             ), 0)
             """
@@ -32,7 +44,7 @@ def reconcile_files(con: duckdb.DuckDBPyConnection) -> int:
             coalesce(counts.rows_read, 0) as rows_in_raw,
             manifest.rows_staged, manifest.rows_quarantined, manifest.rows_superseded
         from audit.load_manifest as manifest
-        left join audit.file_reconciliation as counts on counts.source_file = manifest.file_path
+        left join file_counts as counts on counts.source_file = manifest.file_path
         order by manifest.file_path
         """
     ).fetchall()
@@ -50,7 +62,7 @@ def reconcile_files(con: duckdb.DuckDBPyConnection) -> int:
             )
     stray = con.execute(
         """
-        select counts.source_file from audit.file_reconciliation as counts
+        select counts.source_file from file_counts as counts
         where counts.source_file not in (select file_path from audit.load_manifest)
         order by 1 limit 1
         """

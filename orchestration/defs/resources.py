@@ -1,5 +1,5 @@
 """Resources: the data folder with its DuckDB warehouse (dbt runs in process on the same folder,
-build/dbt_runner.py).
+build/dbt_runner.py), and the tables dbt builds, in that warehouse or on Spark (build/engine.py).
 
 The warehouse resource is the one place the Dagster definitions learn which data folder they work on
 (`membrana run` passes it in the run's config; `dagster dev` takes MEMBRANA_DATA_DIR or the demo).
@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.build.engine import built_tables
 from orchestration.data_folder import DataFolder
 from orchestration.nightly.run_lock import run_lock
 from orchestration.warehouse import connect_warehouse
@@ -56,3 +57,7 @@ class WarehouseResource(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+    def built_tables(self):
+        """dbt's tables where this night builds them (build/engine.py): the warehouse, or Spark."""
+        return built_tables(self.folder, self.memory_limit)

@@ -77,20 +77,18 @@ def blocking_failures(records: list[CheckRecord]) -> list[CheckRecord]:
 
 
 def file_records(warehouse: Path, started_at: datetime) -> list[dict]:
-    """Every file of the warehouse's load manifest with its rows loaded and quarantined."""
+    """Every file of the warehouse's load manifest with its rows loaded and quarantined (as the last file
+    reconciliation counted them from audit.quarantine, wherever dbt built it: DuckDB or Spark; a file no
+    build has reconciled yet counts 0)."""
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             rows = con.execute("""
-                select manifest.entity, manifest.file_path, manifest.rows_loaded, manifest.loaded_at,
-                    coalesce(quarantined.row_count, 0)
-                from audit.load_manifest as manifest
-                left join (
-                    select source_file, count(*) as row_count from audit.quarantine group by source_file
-                ) as quarantined on quarantined.source_file = manifest.file_path
-                order by manifest.entity, manifest.file_path
+                select entity, file_path, rows_loaded, loaded_at, coalesce(rows_quarantined, 0)
+                from audit.load_manifest
+                order by entity, file_path
             """).fetchall()
     except duckdb.Error:
-        return []  # no warehouse yet, or the quarantine was never built
+        return []  # no warehouse yet
     return [
         {"entity": entity, "file": file_path, "rows_loaded": loaded, "rows_quarantined": quarantined,
          "loaded_this_run": loaded_at is not None and loaded_at >= started_at}

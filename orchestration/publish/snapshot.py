@@ -11,10 +11,15 @@ Contract v2 renamed the snapshot from `published/marts.duckdb`: a file named `ma
 `marts` made DuckDB reject `select … from marts.kpi_monthly` as ambiguous. Until a folder publishes
 again, readers fall back to the old file (it is that folder's last good snapshot); the first publish
 after the upgrade removes it (`remove_pre_v2_snapshot`).
+
+When dbt built the marts on Spark, Spark first writes them as Parquet (`ExportedMarts`) and the snapshot is
+made from those files, each mart's columns cast to the DuckDB types of its contract, in the contract's order:
+the same file as a DuckDB build publishes.
 """
 
 import os
 import shutil
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -59,17 +64,51 @@ def remove_pre_v2_snapshot(published: Path) -> str | None:
             f"it is now published/{SNAPSHOT_FILE}")
 
 
+@dataclass(frozen=True)
+class ExportedMarts:
+    """The marts and audit tables as Parquet, one folder per table: `<root>/<schema>/<table>/*.parquet`."""
+
+    root: Path
+    contracts: dict[str, list[tuple[str, str]]]  # `schema.table`: its columns and their DuckDB types, in order
+
+    def select(self, schema: str, table: str) -> str:
+        files = str(self.root / schema / table / "*.parquet").replace("'", "''")
+        columns = self.contracts.get(f"{schema}.{table}")
+        selected = ", ".join(f"cast({quoted(name)} as {data_type}) as {quoted(name)}"
+                             for name, data_type in columns) if columns else "*"
+        return f"select {selected} from read_parquet('{files}')"
+
+
+def contract_columns(manifest: dict) -> dict[str, list[tuple[str, str]]]:
+    """Each published model (`schema.table`) whose every documented column has a data_type, the DuckDB type
+    (a contract enforced on DuckDB, or documentation): the columns with their types, in the documented
+    order (the order a DuckDB build gives them)."""
+    contracts = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or node["schema"] not in ("marts", "audit"):
+            continue
+        columns = [(column["name"], column.get("data_type")) for column in node["columns"].values()]
+        if columns and all(data_type for _, data_type in columns):
+            contracts[f"{node['schema']}.{node['alias']}"] = columns
+    return contracts
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS, limit: str | None = None,
-                  keep: int = DEFAULT_KEEP) -> dict[str, int]:
-    """Writes the snapshot and the Parquet files, keeps them in the snapshot history (at most `keep`
-    snapshots); returns the row count of each mart published."""
+                  keep: int = DEFAULT_KEEP, exported: ExportedMarts | None = None) -> dict[str, int]:
+    """Writes the snapshot and the Parquet files from the warehouse's marts, or from the marts `exported` by
+    Spark, and keeps them in the snapshot history (at most `keep` snapshots); returns the row count of each
+    mart published."""
     published.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
     snapshot_tmp = published / f".{SNAPSHOT_FILE}.{stamp}.tmp"
     parquet_dir = published / f"parquet-{stamp}"
     parquet_dir.mkdir()
     try:
-        rows, files = write_snapshot(warehouse, published, snapshot_tmp, parquet_dir, marts, limit)
+        rows, files = write_snapshot(warehouse, published, snapshot_tmp, parquet_dir, marts, limit, exported)
         snapshot_id = record_snapshot(published, snapshot_tmp, SNAPSHOT_FILE, parquet_dir, rows, files)
     except BaseException:  # a full disk, say: the half-written new files go, the published ones were not touched
         snapshot_tmp.unlink(missing_ok=True)
@@ -85,23 +124,28 @@ def publish_marts(warehouse: Path, published: Path, marts=PUBLIC_MARTS, limit: s
 
 
 def write_snapshot(warehouse: Path, published: Path, snapshot_tmp: Path, parquet_dir: Path, marts,
-                   limit: str | None) -> tuple[dict[str, int], list[dict]]:
+                   limit: str | None, exported: ExportedMarts | None) -> tuple[dict[str, int], list[dict]]:
     """The marts and audit tables into the new snapshot file and Parquet folder; their row counts and the
-    landing files they were built from."""
+    landing files they were built from (the warehouse's load manifest: the loader runs on DuckDB whichever
+    engine builds)."""
     rows = {}
     # in memory, but under membrana's limit and spilling next to the warehouse: a 10 M mart can be large
     con = limit_memory(duckdb.connect(), warehouse, limit)
     try:
         con.execute(f"attach '{snapshot_tmp}' as snapshot")
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+
+        def source(schema: str, table: str) -> str:
+            return exported.select(schema, table) if exported else f"select * from warehouse.{schema}.{table}"
+
         con.execute("create schema snapshot.marts")
         con.execute("create schema snapshot.audit")
         for mart in marts:
-            con.execute(f"create table snapshot.marts.{mart} as select * from warehouse.marts.{mart}")
+            con.execute(f"create table snapshot.marts.{mart} as {source('marts', mart)}")
             con.execute(f"copy snapshot.marts.{mart} to '{parquet_dir / (mart + '.parquet')}' (format parquet)")
             rows[mart] = con.execute(f"select count(*) from snapshot.marts.{mart}").fetchone()[0]
         for table in AUDIT_TABLES:
-            con.execute(f"create table snapshot.audit.{table} as select * from warehouse.audit.{table}")
+            con.execute(f"create table snapshot.audit.{table} as {source('audit', table)}")
         files = landing_files(con, published.parent)
         con.execute("detach warehouse")
         con.execute("detach snapshot")

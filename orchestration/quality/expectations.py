@@ -13,6 +13,9 @@ over the whole table, by its kind:
 - the row count: validated once, on the table's row count (a frame of that many rows and no column).
 Any other expectation type is refused rather than validated chunk by chunk and silently weakened:
 give it its combination here first.
+
+On Spark (`tables` a build.engine.SparkTables) the mart is one batch: Great Expectations' Spark engine
+computes each expectation as an aggregate in Spark, and only counts and a few sample values come back.
 """
 
 import math
@@ -76,15 +79,22 @@ class SuiteResult:
 
 
 def validate_table(con, table: str, suite: gx.ExpectationSuite, chunk_rows: int = CHUNK_ROWS) -> SuiteResult:
-    """Validates `table` of the warehouse with `suite`, about `chunk_rows` rows at a time."""
+    """Validates `table` of the warehouse with `suite`, about `chunk_rows` rows at a time (on Spark: at once)."""
+    from orchestration.build.engine import SparkTables
+
     expectations = list(suite.expectations)
-    key = partition_key(suite.name, expectations)
-    rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-    chunks = max(1, math.ceil(rows / chunk_rows))
-    batch_definition = dataframe_batches(table)
     # Each copy carries its place in the suite: GE reports results grouped by column, not in suite order.
     positioned = [expectation.copy(update={"meta": {**(expectation.meta or {}), "position": position}})
                   for position, expectation in enumerate(expectations)]
+    rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+    if isinstance(con, SparkTables):
+        passed, unexpected = [True] * len(expectations), [None] * len(expectations)
+        for position, success, count in outcomes(spark_batches(table), con.table(table), suite.name, positioned):
+            passed[position], unexpected[position] = success, count
+        return suite_result(suite.name, expectations, passed, unexpected, rows, 1)
+    key = partition_key(suite.name, expectations)
+    chunks = max(1, math.ceil(rows / chunk_rows))
+    batch_definition = dataframe_batches(table)
     on_the_row_count = [e for e in positioned if e.configuration.type in ON_THE_ROW_COUNT]
     per_chunk = [e for e in positioned if e.configuration.type not in ON_THE_ROW_COUNT]
 
@@ -103,12 +113,17 @@ def validate_table(con, table: str, suite: gx.ExpectationSuite, chunk_rows: int 
             combine(outcomes(batch_definition, frame, suite.name, per_chunk))
     combine(outcomes(batch_definition, pd.DataFrame(index=pd.RangeIndex(rows)), suite.name, on_the_row_count))
 
+    return suite_result(suite.name, expectations, passed, unexpected, rows, chunks)
+
+
+def suite_result(suite_name: str, expectations: list, passed: list[bool], unexpected: list[int | None],
+                 rows: int, chunks: int) -> SuiteResult:
     failed = [
         FailedExpectation(describe(expectation.configuration), str(expectation.severity.value), unexpected[position])
         for position, expectation in enumerate(expectations)
         if not passed[position]
     ]
-    return SuiteResult(suite.name, len(expectations), failed, rows, chunks)
+    return SuiteResult(suite_name, len(expectations), failed, rows, chunks)
 
 
 def chunk_frames(con, table: str, columns: list[str], key: str, chunks: int) -> Iterator[pd.DataFrame]:
@@ -185,14 +200,27 @@ def partition_key(suite_name: str, expectations: list) -> str:
     return ", ".join(quoted(column) for column in shared)
 
 
-def dataframe_batches(table: str):
-    context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
+def ephemeral_context():
+    return gx.get_context(mode="ephemeral", project_config=DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(),
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False),
     ))
+
+
+def dataframe_batches(table: str):
     return (
-        context.data_sources.add_pandas("warehouse")
+        ephemeral_context().data_sources.add_pandas("warehouse")
+        .add_dataframe_asset(table)
+        .add_batch_definition_whole_dataframe("whole_table")
+    )
+
+
+def spark_batches(table: str):
+    """Batches of a Spark DataFrame, validated on the session that holds it (no Spark settings of GE's own:
+    GE would restart a session whose settings differ)."""
+    return (
+        ephemeral_context().data_sources.add_spark("warehouse", persist=False)
         .add_dataframe_asset(table)
         .add_batch_definition_whole_dataframe("whole_table")
     )

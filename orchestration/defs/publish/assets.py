@@ -1,15 +1,28 @@
 """Publish: after the build and every check passed, copy the marts atomically to
 published/membrana.duckdb and published/parquet/ for analysts and BI, and keep them in the snapshot history
 (published/history/, the last `keep` of config/snapshots.csv). The first publish after the upgrade
-to contract v2 removes the snapshot's pre-v2 file, published/marts.duckdb, and says so."""
+to contract v2 removes the snapshot's pre-v2 file, published/marts.duckdb, and says so. Marts built on Spark
+are written by Spark as Parquet into the data folder's spark/publish/ first, and published from there."""
+
+import json
 
 import dagster as dg
 
 from orchestration.build.build_state import last_build_passed
+from orchestration.build.engine import builds_on_spark
 from orchestration.data_folder import DEFAULT_CONFIG_DIR
 from orchestration.defs.resources import WarehouseResource
+from orchestration.project import membrana_dbt_project
 from orchestration.publish.history import current_snapshot, snapshots_to_keep
-from orchestration.publish.snapshot import PUBLIC_MARTS, SNAPSHOT_FILE, publish_marts, remove_pre_v2_snapshot
+from orchestration.publish.snapshot import (
+    AUDIT_TABLES,
+    PUBLIC_MARTS,
+    SNAPSHOT_FILE,
+    ExportedMarts,
+    contract_columns,
+    publish_marts,
+    remove_pre_v2_snapshot,
+)
 from orchestration.publish.summary import kpi_markdown
 
 
@@ -28,7 +41,9 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         if not last_build_passed(con):
             raise dg.Failure("the last dbt build or one of its tests failed: the previous snapshot stays published")
     keep = snapshots_to_keep(folder.config, DEFAULT_CONFIG_DIR)  # a bad setting fails before anything is replaced
-    rows = publish_marts(folder.warehouse, folder.published, limit=warehouse.memory_limit, keep=keep)
+    exported = export_spark_marts(warehouse) if builds_on_spark() else None
+    rows = publish_marts(folder.warehouse, folder.published, limit=warehouse.memory_limit, keep=keep,
+                         exported=exported)
     removed = remove_pre_v2_snapshot(folder.published)  # only now: until this publish it was the last good one
     if removed:
         context.log.info(removed)
@@ -39,3 +54,12 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
                   **({"removed_pre_v2_snapshot": removed} if removed else {}),
                   "kpi_last_complete_month": dg.MetadataValue.md(kpi_markdown(folder.published))}
     )
+
+
+def export_spark_marts(warehouse: WarehouseResource) -> ExportedMarts:
+    """The public marts and audit tables of Spark as Parquet under the data folder's spark/publish/."""
+    root = warehouse.folder.root / "spark" / "publish"
+    with warehouse.built_tables() as tables:
+        for schema, table in [*(("marts", mart) for mart in PUBLIC_MARTS), *(("audit", t) for t in AUDIT_TABLES)]:
+            tables.write_parquet(f"{schema}.{table}", root / schema / table)
+    return ExportedMarts(root, contract_columns(json.loads(membrana_dbt_project.manifest_path.read_text())))

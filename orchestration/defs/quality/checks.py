@@ -40,7 +40,8 @@ def expectations_check(mart_name: str) -> dg.AssetChecksDefinition:
                                warehouse: WarehouseResource) -> dg.AssetCheckResult:
         not_rebuilt_because = not_rebuilt_in_this_run(context, mart(mart_name))
         results_dir = warehouse.folder.check_results
-        # Under membrana's DuckDB memory limit: the sort that splits a large mart into chunks spills beyond it.
+        # The build state stays in the DuckDB warehouse; the mart is where dbt built it (DuckDB under membrana's
+        # memory limit, where the sort that splits a large mart into chunks spills; or Spark).
         with warehouse.connect() as con:
             last = stored_result(results_dir, con, mart_name) if not_rebuilt_because else None
             if last:
@@ -48,7 +49,9 @@ def expectations_check(mart_name: str) -> dg.AssetChecksDefinition:
                     last.passed, last.severity, f"{last.summary} (last validation, not re-run: {not_rebuilt_because})",
                     {**last.metadata, "rebuilt": False},
                 ))
-            outcome = validate(con, mart_name)
+        with warehouse.built_tables() as tables:
+            outcome = validate(tables, mart_name)
+        with warehouse.connect() as con:
             store_result(results_dir, con, mart_name, outcome)
         return check_result(outcome)
 
@@ -66,13 +69,13 @@ def not_rebuilt_in_this_run(context: dg.AssetCheckExecutionContext, key: dg.Asse
     return str(metadata["why"].value)
 
 
-def validate(con, mart_name: str) -> GateOutcome:
+def validate(tables, mart_name: str) -> GateOutcome:
     # Great Expectations takes seconds to import: only here, when a suite runs (a run that builds imports
     # it in the background while dbt builds, see defs/transform/dbt_assets.py).
     from orchestration.quality.expectations import validate_table
     from orchestration.quality.suites import suite_for
 
-    result = validate_table(con, f"marts.{mart_name}", suite_for(mart_name))
+    result = validate_table(tables, f"marts.{mart_name}", suite_for(mart_name))
     failed = [f"{failure.expectation} [{failure.severity}]"
               + (f": {failure.unexpected} rows" if failure.unexpected else "") for failure in result.failed]
     summary = (f"{len(result.failed)} of {result.evaluated} expectations failed: " + "; ".join(failed)
@@ -92,7 +95,7 @@ def validate(con, mart_name: str) -> GateOutcome:
 def sources_are_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     config = warehouse.folder.config
     limits, configured = freshness_limits(config)
-    with warehouse.connect() as con:
+    with warehouse.built_tables() as con:
         outcome = source_freshness(con, limits, run_date(config))
     outcome.metadata["limits_from"] = "config/freshness.csv" if configured else "defaults (warnings only)"
     return check_result(outcome)
@@ -105,7 +108,7 @@ def sources_are_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 )
 def meetings_and_deals_point_to_existing_leads(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     shares = max_orphan_shares(warehouse.folder.config)
-    with warehouse.connect() as con:
+    with warehouse.built_tables() as con:
         return check_result(lead_integrity(con, shares))
 
 
@@ -116,7 +119,7 @@ def meetings_and_deals_point_to_existing_leads(warehouse: WarehouseResource) -> 
     "capacity_plan equal the totals recomputed from staging.",
 )
 def marts_reconcile_with_staging(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
+    with warehouse.built_tables() as con:
         return check_result(marts_reconcile(con))
 
 
@@ -126,7 +129,7 @@ def marts_reconcile_with_staging(warehouse: WarehouseResource) -> dg.AssetCheckR
     "its own history (the alerts mart). A warning: the marts are published, the drift is reported.",
 )
 def membranes_within_control_limits(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
+    with warehouse.built_tables() as con:
         return check_result(membrane_drift(con))
 
 
