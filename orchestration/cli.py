@@ -463,10 +463,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def leave_now(code: int) -> None:
-    """A failed run ends here, without the interpreter's teardown: a build that failed in DuckDB (a full disk, a
-    damaged file) can leave a DuckDB connection referenced inside dbt, and at teardown DuckDB's Python binding
-    (nanobind) prints dozens of lines about it on stderr, where the user must read one line. The run lock is
-    released and every file of the run closed by then."""
+    """A run ends here, without the interpreter's teardown: a build that failed in DuckDB (a full disk, a damaged
+    file) can leave a DuckDB connection referenced inside dbt, and DuckDB's Python binding (nanobind) reports
+    its type objects as leaked when the interpreter tears down (even after a quiet night), in dozens of lines
+    on stderr where the user must read one line or none. The run lock is released and every file of the run
+    closed by then. What the teardown must still do is done here: logging's handlers flushed, and
+    multiprocessing's finalizers run (the semaphores dbt made are released; else multiprocessing's resource
+    tracker warns about them on stderr once this process is gone)."""
+    from multiprocessing import util
+
+    logging.shutdown()
+    util._exit_function()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
@@ -486,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
                    "rollback": command_rollback, "dashboard": command_dashboard, "export": command_export,
                    "docs": command_docs, "metrics": command_metrics, "demo": command_demo}[args.command]
         code = handler(args)
-        if args.command == "run" and code in (EXIT_FAILED, EXIT_WAREHOUSE_UNUSABLE, EXIT_SYSTEM_FAULT):
+        if args.command == "run" and code != EXIT_BAD_INPUT:
             leave_now(code)
         return code
     except KeyboardInterrupt:

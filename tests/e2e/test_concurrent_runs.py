@@ -98,7 +98,7 @@ def test_with_wait_the_second_run_runs_once_the_first_is_done(company):
 
 
 def test_a_wait_with_a_limit_gives_up_in_one_line(company):
-    first = start_run(company)
+    first = start_run(company, "--full-refresh")  # a whole job, not a quiet night done within the second
     try:
         wait_until_held(company, first)
         second = run(company, "--wait", "1")
