@@ -5,6 +5,7 @@ Nothing of the data is at fault in these cases: the disk is full, a file or fold
 by the user running membrana, or warehouse.duckdb is damaged or was written by a newer DuckDB (then
 `membrana run --rebuild` recreates it from landing/ and config/, the source of truth)."""
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,3 +74,23 @@ def damaged_warehouse(text: str, warehouse: Path) -> Fault | None:
 def fault_in(text: str, warehouse: Path, filename: str | None = None) -> Fault | None:
     """The machine's fault first: a full disk can make DuckDB's own files look damaged."""
     return system_fault(text, filename) or damaged_warehouse(text, warehouse)
+
+
+# What SQLite says (the Dagster instance's run and event storage) when it cannot write; "disk I/O error" is
+# also what it says on a full disk, told apart by the space left.
+SQLITE_CANNOT_WRITE_SIGNS = ("database or disk is full", "disk I/O error")
+
+
+def instance_storage_fault(text: str, storage: Path) -> Fault | None:
+    """The Dagster instance's storage (its SQLite files) could not be written because the disk is full."""
+    if not any(sign in text for sign in SQLITE_CANNOT_WRITE_SIGNS):
+        return None
+    try:
+        stats = os.statvfs(storage)
+        nearly_full = stats.f_bavail * stats.f_frsize < 16 << 20
+    except OSError:
+        nearly_full = False
+    if "database or disk is full" in text or nearly_full:
+        return Fault(f"the disk is full ({storage}): free space on it and run again; {STILL_PUBLISHED}",
+                     EXIT_SYSTEM_FAULT)
+    return None

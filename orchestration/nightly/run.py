@@ -12,10 +12,15 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.dagster_instance import LAUNCHED_BY_MEMBRANA_RUN, LAUNCHED_BY_TAG, open_instance
+from orchestration.dagster_instance import (
+    LAUNCHED_BY_MEMBRANA_RUN,
+    LAUNCHED_BY_TAG,
+    dagster_home,
+    open_instance,
+)
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
 from orchestration.nightly.failure import failure_reason, run_fault
-from orchestration.nightly.faults import FaultError, system_fault
+from orchestration.nightly.faults import FaultError, instance_storage_fault, system_fault
 from orchestration.nightly.quiet_night import forget_night, remember_night
 from orchestration.nightly.run_history import append_run_history
 from orchestration.nightly.run_lock import run_lock
@@ -44,6 +49,11 @@ def run_nightly_job(folder: DataFolder, full_refresh: bool = False, listener=Non
             return RunOutcome(False, error.fault.line, exit_code=error.fault.exit_code)
         except OSError as error:  # the run's own files (log, report) on a full disk or out of reach
             fault = system_fault(str(error), error.filename)
+            if fault is None:
+                raise
+            return RunOutcome(False, fault.line, exit_code=fault.exit_code)
+        except Exception as error:  # the Dagster instance's SQLite storage on a full disk
+            fault = instance_storage_fault(str(error), dagster_home(folder))
             if fault is None:
                 raise
             return RunOutcome(False, fault.line, exit_code=fault.exit_code)
