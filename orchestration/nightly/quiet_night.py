@@ -91,8 +91,10 @@ def forget_night(folder: DataFolder) -> None:
     (folder.logs / STATE_FILE).unlink(missing_ok=True)
 
 
-def remember_night(folder: DataFolder) -> None:
-    """After a published night, with every file it wrote closed."""
+def remember_night(folder: DataFolder, inputs_at_start: dict) -> None:
+    """After a published night, with every file it wrote closed. The landing files, config, code and settings
+    are those the night started with (`night_inputs` taken before it read anything): a file that landed or a
+    config edited while it ran is new to the next night. The warehouse and the snapshot are as it left them."""
     import duckdb
 
     from orchestration.quality.gates import newest_records
@@ -102,7 +104,9 @@ def remember_night(folder: DataFolder) -> None:
         newest = newest_records(con, DEFAULT_WARN_AFTER_DAYS)
         built_through = con.execute(
             "select state_value from audit.build_state where state_key = 'built_through'").fetchone()[0]
-    state = {"inputs": night_inputs(folder), "built_through": built_through,
+    inputs = {**inputs_at_start, "warehouse": file_stat(folder.warehouse),
+              "snapshot": file_stat(folder.published / "membrana.duckdb")}
+    state = {"inputs": inputs, "built_through": built_through,
              "newest_records": {source: day.isoformat() if day else None for source, day in newest.items()}}
     staged = folder.logs / f".{STATE_FILE}.tmp"
     staged.write_text(json.dumps(state, indent=1) + "\n")

@@ -21,7 +21,7 @@ from orchestration.dagster_instance import (
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
 from orchestration.nightly.failure import failure_reason, run_fault
 from orchestration.nightly.faults import FaultError, instance_storage_fault, system_fault
-from orchestration.nightly.quiet_night import forget_night, remember_night
+from orchestration.nightly.quiet_night import forget_night, night_inputs, remember_night
 from orchestration.nightly.run_history import append_run_history
 from orchestration.nightly.run_lock import run_lock
 from orchestration.nightly.run_timings import step_seconds, write_run_timings
@@ -43,6 +43,7 @@ def run_nightly_job(folder: DataFolder, full_refresh: bool = False, listener=Non
     raises RunInProgress, touching nothing, when another process holds it (`membrana run` holds it already)."""
     with run_lock(folder):
         forget_night(folder)
+        inputs_at_start = night_inputs(folder)
         try:
             outcome = locked_nightly_job(folder, full_refresh, listener)
         except FaultError as error:  # found before the job started
@@ -58,7 +59,7 @@ def run_nightly_job(folder: DataFolder, full_refresh: bool = False, listener=Non
                 raise
             return RunOutcome(False, fault.line, exit_code=fault.exit_code)
         if outcome.published:
-            remember_night(folder)
+            remember_night(folder, inputs_at_start)
         return outcome
 
 
