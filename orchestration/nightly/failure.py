@@ -6,6 +6,7 @@ import re
 
 import dagster as dg
 
+from orchestration.build.dbt_runner import first_line
 from orchestration.data_folder import DataFolder
 from orchestration.nightly.faults import Fault, fault_in, named_path
 
@@ -47,7 +48,7 @@ def failure_reason(result: dg.ExecuteInProcessResult, folder: DataFolder) -> str
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE:  # before any step ran
             error = event.event_specific_data.error
-            message = (error.message if error else "unknown error").strip().splitlines()[0]
+            message = first_line(error.message if error else "unknown error")
             if error and error.cls_name == "RunInProgress":  # our own one line, without the class name
                 return message.split(": ", 1)[-1]
             return f"resources could not be set up: {message}"
@@ -91,7 +92,3 @@ def blocked_by_checks(result: dg.ExecuteInProcessResult) -> str:
     ]
     named = "; ".join(f"check {e.check_name} on {e.asset_key.to_user_string()} failed: {e.description}" for e in failed)
     return f"{named or 'a blocking check failed'} (nothing published: the previous snapshot stays)"
-
-
-def first_line(text: str) -> str:
-    return (text.strip().splitlines() or [""])[0]

@@ -22,6 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from orchestration.data_folder import DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, PROJECT_ROOT, DataFolder
+from orchestration.publish.snapshot import SNAPSHOT_FILE
 from orchestration.quality.gates import freshness_outcome
 from orchestration.quality.settings import QualityConfigError, freshness_limits, run_date
 
@@ -82,7 +83,7 @@ def night_inputs(folder: DataFolder) -> dict:
         "settings": {name: value for name, value in sorted(os.environ.items())
                      if name.startswith("MEMBRANA_") and name not in NEUTRAL_SETTINGS},
         "warehouse": file_stat(folder.warehouse),
-        "snapshot": file_stat(folder.published / "membrana.duckdb"),
+        "snapshot": file_stat(folder.published / SNAPSHOT_FILE),
     }
 
 
@@ -105,7 +106,7 @@ def remember_night(folder: DataFolder, inputs_at_start: dict) -> None:
         built_through = con.execute(
             "select state_value from audit.build_state where state_key = 'built_through'").fetchone()[0]
     inputs = {**inputs_at_start, "warehouse": file_stat(folder.warehouse),
-              "snapshot": file_stat(folder.published / "membrana.duckdb")}
+              "snapshot": file_stat(folder.published / SNAPSHOT_FILE)}
     state = {"inputs": inputs, "built_through": built_through,
              "newest_records": {source: day.isoformat() if day else None for source, day in newest.items()}}
     staged = folder.logs / f".{STATE_FILE}.tmp"
