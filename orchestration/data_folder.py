@@ -18,6 +18,7 @@ DEFAULT_CONFIG_DIR = PACKAGE_DIR / "defaults" / "config"
 DEMO_DATA_DIR = PROJECT_ROOT / "data" / "demo"
 # dbt comes with this Python environment: found even when the venv is not activated (cron, make).
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+WAREHOUSE_FILE = "warehouse.duckdb"  # in the data folder
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class DataFolder:
 
     @property
     def warehouse(self) -> Path:
-        return self.root / "warehouse.duckdb"
+        return self.root / WAREHOUSE_FILE
 
     @property
     def published(self) -> Path:

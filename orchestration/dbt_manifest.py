@@ -7,12 +7,14 @@ import os
 import subprocess
 from pathlib import Path
 
-from orchestration.build.dbt_environment import DBT_SENDS_NOTHING
+from orchestration.build.dbt_environment import DBT_SENDS_NOTHING, SAME_PROFILE_FOR_EVERY_FOLDER
 from orchestration.data_folder import DBT_EXECUTABLE, DBT_PROJECT_DIR, PROJECT_ROOT
 
 DBT_TARGET_DIR = DBT_PROJECT_DIR / "target"  # dagster-dbt's DbtProject default, where it reads the manifest
 MANIFEST_PATH = DBT_TARGET_DIR / "manifest.json"
 SEMANTIC_MANIFEST_PATH = DBT_TARGET_DIR / "semantic_manifest.json"
+# dbt's saved parse of the project: where a data folder's first build starts (build/dbt_runner.py)
+PROJECT_PARSE_PATH = DBT_TARGET_DIR / "partial_parse.msgpack"
 
 
 def dbt_project_files() -> list[Path]:
@@ -37,7 +39,8 @@ def prepare_manifest_if_stale() -> None:
     parsed = subprocess.run(
         [str(DBT_EXECUTABLE), "parse", "--quiet", "--no-send-anonymous-usage-stats", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(PROJECT_ROOT), "--target-path", str(DBT_TARGET_DIR)],
-        capture_output=True, text=True, check=False, env={**os.environ, **DBT_SENDS_NOTHING},
+        capture_output=True, text=True, check=False,
+        env={**os.environ, **SAME_PROFILE_FOR_EVERY_FOLDER, "MEMBRANA_LOADED_AFTER": "", **DBT_SENDS_NOTHING},
     )
     if parsed.returncode != 0:
         lines = (parsed.stdout + parsed.stderr).strip().splitlines()

@@ -3,11 +3,13 @@ invocation: no second interpreter to start, no `dbt --version` probe (which also
 release on the internet), no JSON log stream to parse event by event. dbt's partial parsing (its state kept
 in the data folder's logs/dbt/) makes a night's parse cheap; the results come back as dbt's own objects."""
 
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orchestration.build.dbt_environment import dbt_environment
 from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT, DataFolder
+from orchestration.dbt_manifest import PROJECT_PARSE_PATH
 
 
 class DbtInvocationError(Exception):
@@ -41,6 +43,7 @@ def invoke_dbt(args: Sequence[str], folder: DataFolder, loaded_after: str | None
         "--target-path", str(folder.dbt_target), "--log-path", str(folder.dbt_target),
         "--no-send-anonymous-usage-stats", "--no-use-colors",
     ]
+    start_from_project_parse(folder)
     with dbt_environment(folder, loaded_after, extra_environment):
         try:
             outcome = dbtRunner().invoke([*args, *common])
@@ -59,6 +62,17 @@ def invoke_dbt(args: Sequence[str], folder: DataFolder, loaded_after: str | None
     ]
     error = None if outcome.exception is None else first_line(str(outcome.exception))
     return DbtInvocation(outcome.success, results, error)
+
+
+def start_from_project_parse(folder: DataFolder) -> None:
+    """A folder's first build starts from the project's saved parse (made when the definitions load), not
+    from nothing: dbt checks the saved state (its version, the profile, every file's hash) and parses again
+    only what differs, so a stale copy costs a full parse, never a wrong one. About 10 s less for a new folder."""
+    own_parse = folder.dbt_target / PROJECT_PARSE_PATH.name
+    if own_parse.exists() or not PROJECT_PARSE_PATH.exists():
+        return
+    own_parse.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PROJECT_PARSE_PATH, own_parse)
 
 
 def release_warehouse() -> None:

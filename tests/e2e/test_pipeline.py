@@ -124,6 +124,16 @@ def test_the_snapshot_opens_as_the_contract_says(demo):
         assert shown.returncode == 0 and shown.stdout.strip() == str(len(opened)), shown.stderr
 
 
+def test_a_new_folders_first_build_starts_from_the_projects_parse(demo):
+    """The demo folder was new: its first dbt build reused the project's saved parse (build/dbt_runner.py)
+    instead of parsing every file again, which dbt says in its log when it cannot."""
+    data_dir, _, _ = demo
+    first_invocation = (data_dir / "logs" / "dbt" / "dbt.log").read_text().split("Running with dbt=")[1]
+    assert "Unable to do partial parsing" not in first_invocation
+    assert "Starting full parse" not in first_invocation
+    assert "skipping partial parsing" in first_invocation or "Partial parsing enabled" in first_invocation
+
+
 def test_a_second_run_on_the_same_files_changes_nothing(demo):
     data_dir, _, _ = demo
     before = {mart: published_rows(data_dir, mart) for mart in ("funnel_daily", "kpi_monthly", "capacity_plan")}
