@@ -8,7 +8,7 @@ with
 
 files_to_check as (
     select distinct source_file from {{ model }}
-    {%- if env_var('MEMBRANA_LOADED_AFTER', '') %}
+    {%- if membrana.build_watermark() %}
     where loaded_at > {{ membrana.loaded_after() }}
     {%- endif %}
 )

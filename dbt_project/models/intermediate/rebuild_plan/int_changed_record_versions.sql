@@ -18,7 +18,7 @@ with
     where {{ entity }}_id in (
         select {{ entity }}_id from {{ ref(base_model) }} where loaded_at > {{ loaded_after() }}
     )
-    {%- if not env_var('MEMBRANA_LOADED_AFTER', '') %}
+    {%- if not membrana.build_watermark() %}
         and 1 = 0
     {%- endif %}
 ),

@@ -45,6 +45,6 @@ client_ids as (
 
 select distinct client_id from client_ids
 where client_id is not null
-{%- if not env_var('MEMBRANA_LOADED_AFTER', '') %}
+{%- if not membrana.build_watermark() %}
     and 1 = 0
 {%- endif %}

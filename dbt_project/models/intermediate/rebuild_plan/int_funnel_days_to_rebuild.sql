@@ -43,6 +43,6 @@ touched_days as (
 )
 
 select date_day from touched_days where date_day is not null
-{%- if not env_var('MEMBRANA_LOADED_AFTER', '') %}
+{%- if not membrana.build_watermark() %}
     and 1 = 0  {#- a full build rebuilds every day: no need to scan the history for them #}
 {%- endif %}

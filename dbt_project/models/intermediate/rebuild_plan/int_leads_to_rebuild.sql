@@ -16,6 +16,6 @@ touched_leads as (
 
 select lead_id from touched_leads
 where lead_id is not null
-{%- if not env_var('MEMBRANA_LOADED_AFTER', '') %}
+{%- if not membrana.build_watermark() %}
     and 1 = 0
 {%- endif %}

@@ -6,7 +6,7 @@
         unique_key='date',
         incremental_strategy='insert_overwrite' if target.type == 'spark' else 'delete+insert',
         partition_by=['date'] if target.type == 'spark' else none,
-        pre_hook="{% if is_incremental() and env_var('MEMBRANA_LOADED_AFTER', '') %}
+        pre_hook="{% if is_incremental() and membrana.build_watermark() %}
             {{ membrana.empty_rebuilt_days(this, ref('int_funnel_days_to_rebuild')) }}
             {% endif %}",
     )
@@ -20,7 +20,7 @@ with
 
 events as (
     select * from {{ ref('int_funnel_events_unioned') }}
-    {% if is_incremental() and env_var('MEMBRANA_LOADED_AFTER', '') %}
+    {% if is_incremental() and membrana.build_watermark() %}
     where event_date in (select date_day from {{ ref('int_funnel_days_to_rebuild') }})
     {% endif %}
 ),
