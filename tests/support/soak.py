@@ -151,6 +151,17 @@ def csv_text(rows: list[list[str]]) -> str:
     return out.getvalue()
 
 
+def unprivileged() -> tuple[str, ...]:
+    """The command prefix that makes file permissions count: root loses the capabilities that let it read and
+    write past them (as in tests/e2e/test_faults.py)."""
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise SoakFailure("root without setpriv: a file cannot be made unreadable to membrana (install util-linux)")
+    return (setpriv, "--bounding-set", "-dac_override,-dac_read_search")
+
+
 def choose_faults(nights: int, rng: random.Random) -> dict[int, str]:
     """Night number (from 1) → fault; never on night 1, which has no snapshot to keep."""
     return {night: rng.choice(FAULTS) for night in range(2, nights + 1) if rng.random() < FAULT_SHARE}
@@ -306,10 +317,7 @@ class Soak:
         elif fault == "unreadable_file":
             target = self.root / self.rng.choice(new_csv)
             target.chmod(0o000)
-            # root reads past permissions: as root, the run drops the capabilities that let it (tests/e2e/test_faults.py)
-            prefix = (shutil.which("setpriv"), "--bounding-set", "-dac_override,-dac_read_search") \
-                if os.geteuid() == 0 else ()
-            expected, result = EXIT_SYSTEM_FAULT, self.membrana_run(prefix=prefix)
+            expected, result = EXIT_SYSTEM_FAULT, self.membrana_run(prefix=unprivileged())
             target.chmod(0o644)
         elif fault == "cut_short_file":
             target = self.root / self.rng.choice(new_csv)
