@@ -6,8 +6,8 @@ soak delivers its exports into the data folder one night at a time. Night 1 brin
 company starting with membrana does; each later night the next weekly CRM export of every entity (they
 overlap by a week, so they carry later versions of earlier records: late updates) and the monthly files of
 the month that ended. Chosen by the seeded generator: a few bad rows of the quarantine's kinds in the
-night's files, an export held back and delivered a night or two late (an older version arriving after a
-newer one), and on some nights a fault — `membrana run` killed with -9 part way through, a damaged
+night's files, a night's exports held back to the next night (older versions arriving after newer ones),
+and on some nights a fault — `membrana run` killed with -9 part way through, a damaged
 warehouse, a landing file that cannot be read, a file cut short mid-line. A faulted run must end as README's
 "Operations" says and leave the published snapshot as it was (a kill: whole, the old one or a new one); the
 night's next run must recover and publish.
