@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data/demo
 
-.PHONY: run test parity spark-night lint demo dev clean browser strace screenshot bench
+.PHONY: run test parity spark-night lint demo dev clean browser strace screenshot bench soak
 
 # --no-compile: pip would byte-compile every module of every package (Dagster, Great Expectations, pyspark),
 # most of them never imported; Python compiles what a run imports, on first use.
@@ -72,6 +72,14 @@ dev: $(BIN)/membrana
 SIZE ?= small medium large
 bench: $(BIN)/membrana
 	$(BIN)/python bench/run_bench.py --sizes "$(SIZE)"
+
+# The soak test (tests/support/soak.py): NIGHTS nights of a generated company with faults on nights the SEED
+# picks, each compared with a rebuild from scratch; one line per night, stops at the first divergence. About a
+# minute a night on 2 cores, more as the history grows; `make test` runs three nights (tests/e2e/test_soak.py).
+NIGHTS ?= 30
+SEED ?= 1
+soak: $(BIN)/membrana
+	$(BIN)/python -m tests.support.soak --nights $(NIGHTS) --seed $(SEED)
 
 # ruff, and sqlfluff over the dbt models (.sqlfluff). sqlfluff compiles them with dbt, whose profile wants a
 # data folder: an empty temporary one, so lint never opens a real warehouse.
