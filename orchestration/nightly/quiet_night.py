@@ -22,6 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from orchestration.data_folder import DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, PROJECT_ROOT, DataFolder
+from orchestration.nightly.report_text import check_counts
 from orchestration.publish.snapshot import SNAPSHOT_FILE
 from orchestration.quality.gates import freshness_outcome
 from orchestration.quality.settings import QualityConfigError, freshness_limits, run_date
@@ -172,7 +173,6 @@ def quiet_report(last: dict, day: date, freshness, reason: str, started_at: date
         records.append(record)
     finished_at = datetime.now()
     files = [{**entry, "loaded_this_run": False} for entry in last["files"]]
-    counts = {name: sum(r["status"] == name for r in records) for name in ("passed", "warned", "failed", "not_run")}
     return {
         **last,
         "run_id": f"quiet-{uuid.uuid4()}",
@@ -182,7 +182,7 @@ def quiet_report(last: dict, day: date, freshness, reason: str, started_at: date
         "duration_seconds": round((finished_at - started_at).total_seconds(), 1),
         "files": files,
         "totals": {**last["totals"], "files_loaded_this_run": 0, "rows_loaded_this_run": 0},
-        "checks": counts,
+        "checks": check_counts(record["status"] for record in records),
         "check_results": records,
         "dbt_build": {"rebuilt": False, "note": reason},
         "quiet_night": True,

@@ -4,7 +4,16 @@
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
+
+CHECK_STATUSES = ("passed", "warned", "failed", "not_run")
+
+
+def check_counts(statuses: Iterable[str]) -> dict[str, int]:
+    """How many checks ended in each status: the report's `checks` (a night's and a quiet night's alike)."""
+    statuses = list(statuses)
+    return {name: statuses.count(name) for name in CHECK_STATUSES}
 
 
 def human_summary(report: dict) -> str:

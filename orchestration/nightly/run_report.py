@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.data_folder import DataFolder
+from orchestration.nightly.report_text import check_counts
 from orchestration.publish.snapshot import snapshot_path
 from orchestration.quality.settings import QualityConfigError, run_date
 
@@ -148,8 +149,6 @@ def build_report(result, planned_checks, folder: DataFolder, started_at: datetim
         day = run_date(folder.config).isoformat()
     except QualityConfigError:
         day = None
-    counts = {status_name: sum(r.status == status_name for r in records)
-              for status_name in ("passed", "warned", "failed", "not_run")}
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": result.run_id,
@@ -169,7 +168,7 @@ def build_report(result, planned_checks, folder: DataFolder, started_at: datetim
             "rows_loaded_this_run": sum(f["rows_loaded"] for f in files if f["loaded_this_run"]),
             "rows_quarantined": sum(f["rows_quarantined"] for f in files),
         },
-        "checks": counts,
+        "checks": check_counts(record.status for record in records),
         "blocking_failures": [r.as_json() for r in blocked],
         "drift_alerts": drift_alerts(result),
         "check_results": [r.as_json() for r in records],

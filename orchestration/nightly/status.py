@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.nightly.report_text import CHECK_STATUSES
 from orchestration.publish.history import current_snapshot
 from orchestration.publish.snapshot import connect_snapshot, snapshot_path
 
@@ -115,8 +116,7 @@ def last_run_outcome(status: dict) -> dict | None:
             "started_at": report.get("started_at"), "seconds": report.get("duration_seconds") or 0,
             "succeeded": report.get("status") == "published", "outcome": report.get("status"),
             "reason": report.get("reason") or "",
-            "checks": ", ".join(f"{checks[key]} {key}" for key in ("passed", "warned", "failed", "not_run")
-                                if checks.get(key)) or "none ran",
+            "checks": ", ".join(f"{checks[key]} {key}" for key in CHECK_STATUSES if checks.get(key)) or "none ran",
             "drift_alerts": report.get("drift_alerts") or [],
         }
     if run:
