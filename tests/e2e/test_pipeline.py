@@ -13,9 +13,8 @@ import duckdb
 import pytest
 
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, PROJECT_ROOT
-from orchestration.demo.company import generate_company
-from tests.support.marts import assert_same_funnel, assert_same_tables, funnel_by_key, published_rows
-from tests.support.membrana import MEMBRANA, run_command, run_membrana, run_ok, run_python
+from tests.support.marts import assert_same_funnel, funnel_by_key, published_rows
+from tests.support.membrana import MEMBRANA, run_command, run_membrana, run_python
 from tests.support.reference_funnel import (
     FUNNEL_COLUMNS,
     MONEY_COLUMNS,
@@ -172,40 +171,6 @@ def test_clients_hold_every_buyer_and_repeat_purchase(demo):
     assert all(clients[key]["revenue"] == revenue for key, revenue in expected_revenue.items())
     assert sum(1 for count in expected_deals.values() if count > 1) > 10   # the demo has repeat buyers
     assert sum(1 for row in clients.values() if row["channels_touched"] > 1) > 10
-
-
-def landing_files_in_export_order(data_dir: Path) -> list[Path]:
-    return sorted((data_dir / "landing").rglob("*.csv"), key=lambda p: (p.stem.rsplit("_", 1)[-1], p.name))
-
-
-def test_incremental_runs_give_the_same_marts_as_a_full_rebuild(tmp_path):
-    """Exports arrive week by week (meetings turn from planned to held, deals are won weeks after their
-    lead); the marts built night after night must equal one full rebuild of the same files."""
-    source = tmp_path / "source"
-    generate_company(source, contacts=3000, bad_rows=False)
-    nightly = tmp_path / "nightly"
-    shutil.copytree(source / "config", nightly / "config")
-    # A replay of past nights is a backfill: without freshness limits, stale sources only warn.
-    (nightly / "config" / "freshness.csv").unlink()
-    files = landing_files_in_export_order(source)
-    cut_points = [len(files) * 2 // 3, len(files) * 5 // 6, len(files)]
-    copied = 0
-    for cut in cut_points:
-        for path in files[copied:cut]:
-            target = nightly / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-        copied = cut
-        run_ok(nightly)
-    full = tmp_path / "full"
-    shutil.copytree(source, full)
-    run_ok(full, "--full-refresh")
-    marts = assert_same_tables(nightly, full, "marts")
-    assert {"funnel_daily", "kpi_monthly", "clients", "attribution"} <= set(marts)
-    expected = reference_funnel_daily(full, DEFAULT_CONFIG_DIR)
-    assert_same_funnel(funnel_by_key(published_rows(nightly, "funnel_daily"), "date"), expected,
-                       FUNNEL_COLUMNS, MONEY_COLUMNS)
-    assert sum(row["revenue"] for row in expected.values()) > Decimal(0)
 
 
 def test_membranes_by_employee_match_the_independent_computation(demo):
