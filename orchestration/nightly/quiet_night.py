@@ -99,11 +99,13 @@ def remember_night(folder: DataFolder, inputs_at_start: dict) -> None:
     config edited while it ran is new to the next night. The warehouse and the snapshot are as it left them."""
     import duckdb
 
+    from orchestration.build.engine import built_tables
     from orchestration.quality.gates import newest_records
     from orchestration.quality.settings import DEFAULT_WARN_AFTER_DAYS
 
-    with duckdb.connect(str(folder.warehouse), read_only=True) as con:
-        newest = newest_records(con, DEFAULT_WARN_AFTER_DAYS)
+    with built_tables(folder) as tables:  # the staged records: in the warehouse, or on Spark
+        newest = newest_records(tables, DEFAULT_WARN_AFTER_DAYS)
+    with duckdb.connect(str(folder.warehouse), read_only=True) as con:  # the build state: in the warehouse
         built_through = con.execute(
             "select state_value from audit.build_state where state_key = 'built_through'").fetchone()[0]
     inputs = {**inputs_at_start, "warehouse": file_stat(folder.warehouse),
