@@ -48,7 +48,7 @@ screenshot: $(BIN)/membrana browser
 parity: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity -q
 
-# A whole night on Spark against one on DuckDB (MEMBRANA_TARGET=spark membrana run): 15–40 minutes, not in `make test`.
+# A whole night on Spark against one on DuckDB (MEMBRANA_TARGET=spark membrana run): about 5 minutes, not in `make test`.
 spark-night: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity/test_spark_night.py -m spark_night -q
 
