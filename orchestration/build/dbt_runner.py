@@ -4,6 +4,7 @@ release on the internet), no JSON log stream to parse event by event. dbt's part
 in the data folder's logs/dbt/) makes a night's parse cheap; the results come back as dbt's own objects."""
 
 import shutil
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,8 @@ def invoke_dbt(args: Sequence[str], folder: DataFolder, loaded_after: str | None
     """Runs `dbt <args>` on the data folder's warehouse; its artifacts and log go to logs/dbt/."""
     from dbt.cli.main import dbtRunner  # dbt's import costs a second or two: only when dbt runs
 
+    name_flag_sources_by_frame()
+
     common = [
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROJECT_ROOT),
         "--target-path", str(folder.dbt_target), "--log-path", str(folder.dbt_target),
@@ -62,6 +65,25 @@ def invoke_dbt(args: Sequence[str], folder: DataFolder, loaded_after: str | None
     ]
     error = None if outcome.exception is None else first_line(str(outcome.exception))
     return DbtInvocation(outcome.success, results, error)
+
+
+def name_flag_sources_by_frame() -> None:
+    """dbt names the module that declared each adapter behaviour flag (for a warning it may print) with
+    `inspect.stack()`, evaluated even when the flag names its source: that reads the source of every frame and
+    resolves the real path of every imported module, about a second in a process that has imported Dagster.
+    The same name, read from the calling frames' globals instead."""
+    from dbt_common.behavior_flags import BehaviorFlagRendered
+
+    def calling_module() -> str:
+        frame = sys._getframe(1)
+        while frame is not None:
+            module = frame.f_globals.get("__name__")
+            if module and module != BehaviorFlagRendered.__module__:
+                return module
+            frame = frame.f_back
+        return "Unknown"
+
+    BehaviorFlagRendered._default_source = staticmethod(calling_module)
 
 
 def start_from_project_parse(folder: DataFolder) -> None:
