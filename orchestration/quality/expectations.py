@@ -21,7 +21,9 @@ computes each expectation as an aggregate in Spark, and only counts and a few sa
 import math
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 
 from orchestration.quality import name_an_anonymous_main_module
 
@@ -37,6 +39,7 @@ from great_expectations.data_context.types.base import (
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
+from great_expectations.expectations.expectation import Expectation
 
 # Rows validated at once: pandas and GE's masks take about 1 KB a row (a chunk of `clients` ~250 MB);
 # a mart up to this size is one chunk.
@@ -171,11 +174,32 @@ def outcomes(batch_definition, frame: pd.DataFrame, suite_name: str, expectation
     if not expectations:
         return
     # BASIC: the failing row count without the sample values and partial lists SUMMARY adds (a third faster).
-    result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
-        gx.ExpectationSuite(name=suite_name, expectations=expectations), result_format="BASIC")
+    with configurations_built_once():
+        result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
+            gx.ExpectationSuite(name=suite_name, expectations=expectations), result_format="BASIC")
     for outcome in result.results:
         yield (outcome.expectation_config.meta["position"], outcome.success,
                (outcome.result or {}).get("unexpected_count"))
+
+
+@contextmanager
+def configurations_built_once() -> Iterator[None]:
+    """GE builds an expectation's configuration anew (a pydantic dict of it, its class name in snake case) every
+    time it reads the `configuration` property: over a hundred times per expectation in one validation, a
+    fifth of a suite's time. Nothing changes an expectation while it is validated: each is built once."""
+    every_time = Expectation.configuration
+    built: dict[int, tuple[Expectation, object]] = {}  # by id, the expectation kept so its id stays its own
+
+    def once(expectation: Expectation):
+        if id(expectation) not in built:
+            built[id(expectation)] = (expectation, every_time.fget(expectation))
+        return built[id(expectation)][1]
+
+    Expectation.configuration = property(once)
+    try:
+        yield
+    finally:
+        Expectation.configuration = every_time
 
 
 def partition_key(suite_name: str, expectations: list) -> str:
@@ -208,12 +232,14 @@ def ephemeral_context():
     ))
 
 
+@cache  # one GE context for the process's pandas validations: each costs tens of milliseconds to make
+def pandas_source():
+    return ephemeral_context().data_sources.add_pandas("warehouse")
+
+
+@cache  # one asset per mart (a Dagster UI process validates night after night)
 def dataframe_batches(table: str):
-    return (
-        ephemeral_context().data_sources.add_pandas("warehouse")
-        .add_dataframe_asset(table)
-        .add_batch_definition_whole_dataframe("whole_table")
-    )
+    return pandas_source().add_dataframe_asset(table).add_batch_definition_whole_dataframe("whole_table")
 
 
 def spark_batches(table: str):

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.quality.expectations import gx, partition_key, validate_table
+from orchestration.quality.expectations import configurations_built_once, gx, partition_key, validate_table
 from orchestration.quality.suites import SUITES
 
 expect = gx.expectations
@@ -166,3 +166,12 @@ def test_every_shipped_suite_can_be_validated_in_chunks():
     for name, make_suite in SUITES.items():
         suite = make_suite()
         assert partition_key(name, list(suite.expectations)), name
+
+
+def test_configurations_are_built_once_within_a_validation_and_anew_outside_it():
+    expectation = expect.ExpectColumnValuesToNotBeNull(column="client_id")
+    assert expectation.configuration is not expectation.configuration  # GE's own: built at every read
+    with configurations_built_once():
+        assert expectation.configuration is expectation.configuration
+        assert expectation.configuration.kwargs == {"column": "client_id"}
+    assert expectation.configuration is not expectation.configuration
