@@ -36,7 +36,11 @@ class DbtInvocation:
 
 def invoke_dbt(args: Sequence[str], folder: DataFolder, loaded_after: str | None = None,
                extra_environment: dict[str, str] | None = None) -> DbtInvocation:
-    """Runs `dbt <args>` on the data folder's warehouse; its artifacts and log go to logs/dbt/."""
+    """Runs `dbt <args>` on the data folder's warehouse; its run_results.json and log go to logs/dbt/.
+
+    dbt's manifest.json is not written there: dbt would write it twice a build (about half a second, more as
+    the project grows), and nothing reads a data folder's copy (the definitions read the project's own,
+    target/manifest.json). The run results are written from dbt's own result object, in dbt's format."""
     from dbt.cli.main import dbtRunner  # dbt's import costs a second or two: only when dbt runs
 
     name_flag_sources_by_frame()
@@ -44,7 +48,7 @@ def invoke_dbt(args: Sequence[str], folder: DataFolder, loaded_after: str | None
     common = [
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROJECT_ROOT),
         "--target-path", str(folder.dbt_target), "--log-path", str(folder.dbt_target),
-        "--no-send-anonymous-usage-stats", "--no-use-colors",
+        "--no-send-anonymous-usage-stats", "--no-use-colors", "--no-write-json",
     ]
     start_from_project_parse(folder)
     with dbt_environment(folder, loaded_after, extra_environment):
@@ -53,6 +57,8 @@ def invoke_dbt(args: Sequence[str], folder: DataFolder, loaded_after: str | None
         finally:
             release_warehouse()
     run = outcome.result
+    if hasattr(run, "write"):
+        run.write(str(folder.dbt_target / "run_results.json"))
     if run is None or not hasattr(run, "results"):
         return DbtInvocation(False, [], first_line(str(outcome.exception)) if outcome.exception else "dbt failed")
     results = [

@@ -3,6 +3,7 @@
 
 import csv
 import hashlib
+import json
 import shutil
 from collections import Counter
 from datetime import date
@@ -131,6 +132,18 @@ def test_a_new_folders_first_build_starts_from_the_projects_parse(demo):
     assert "Unable to do partial parsing" not in first_invocation
     assert "Starting full parse" not in first_invocation
     assert "skipping partial parsing" in first_invocation or "Partial parsing enabled" in first_invocation
+
+
+def test_the_build_leaves_dbt_s_run_results_and_no_copy_of_its_manifest(demo):
+    """run_results.json (dbt's format: status and membrana status read it) for every node the build ran; no
+    manifest.json, which dbt would write twice a night and nothing reads in a data folder."""
+    data_dir, _, _ = demo
+    target = data_dir / "logs" / "dbt"
+    results = json.loads((target / "run_results.json").read_text())
+    assert results["metadata"]["dbt_schema_version"].endswith("/run-results/v6.json")
+    ran = {result["unique_id"].split(".")[0] for result in results["results"]}
+    assert {"model", "test"} <= ran and all(result["status"] for result in results["results"])
+    assert not (target / "manifest.json").exists()
 
 
 def test_a_second_run_on_the_same_files_changes_nothing(demo):
