@@ -6,6 +6,8 @@ that has nothing new. A build retried after one that failed appends nothing twic
 `membrana run --full-refresh` rebuilds both models from the raw rows."""
 
 import json
+import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -56,12 +58,30 @@ def staging_snapshot(data_dir) -> dict:
 
 
 @pytest.fixture(scope="module")
-def nights(tmp_path_factory) -> dict[str, dict]:
-    """Night one; the warehouse edited where only a rebuild would look; night two; a third night after a
-    build that failed; a full refresh. The staging snapshot after each of the last three."""
-    data_dir = tmp_path_factory.mktemp("incremental_staging")
+def first_night(tmp_path_factory) -> tuple[Path, Path]:
+    """Night one, built once for the module at one path, and an untouched copy of the folder."""
+    base = tmp_path_factory.mktemp("incremental_staging")
+    data_dir, pristine = base / "company", base / "pristine"
     write_files(data_dir, FIRST_NIGHT)
     run_ok(data_dir)
+    shutil.copytree(data_dir, pristine, symlinks=True)
+    return data_dir, pristine
+
+
+def after_night_one(first_night) -> Path:
+    """The folder as night one left it, put back at the same path (the warehouse knows its files by path;
+    copy2 keeps their times, so no file looks new)."""
+    data_dir, pristine = first_night
+    shutil.rmtree(data_dir)
+    shutil.copytree(pristine, data_dir, symlinks=True)
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def nights(first_night) -> dict[str, dict]:
+    """Night one; the warehouse edited where only a rebuild would look; night two; a third night after a
+    build that failed; a full refresh. The staging snapshot after each of the last three."""
+    data_dir = after_night_one(first_night)
     with warehouse(data_dir, read_only=False) as con:
         night_one_watermark = con.execute(
             "select state_value from audit.build_state where state_key = 'built_through'"
@@ -111,14 +131,12 @@ def test_a_full_refresh_rebuilds_staging_from_the_raw_rows(nights):
     assert rebuilt["staged"] == {"k1": "edited in raw", "k2": "autumn", "k3": "winter", "k4": "winter", "k5": "winter"}
 
 
-def test_a_build_of_some_models_leaves_the_watermark_for_the_next_whole_build(tmp_path, monkeypatch):
+def test_a_build_of_some_models_leaves_the_watermark_for_the_next_whole_build(first_night, monkeypatch):
     """A subset picked in the Dagster UI (load contacts, type them into base_crm__contacts) must not move
     the watermark: stg_crm__contacts, which it skipped, would then never stage the night's contacts."""
     import dagster as dg
 
-    data_dir = tmp_path / "company"
-    write_files(data_dir, FIRST_NIGHT)
-    run_ok(data_dir)
+    data_dir = after_night_one(first_night)
     with warehouse(data_dir) as con:
         built_through = con.execute(
             "select state_value from audit.build_state where state_key = 'built_through'").fetchone()
@@ -141,12 +159,10 @@ def test_a_build_of_some_models_leaves_the_watermark_for_the_next_whole_build(tm
     assert staged["k3"] == "winter" and "k4" in staged
 
 
-def test_a_night_finds_an_old_file_s_line_loaded_again(tmp_path):
+def test_a_night_finds_an_old_file_s_line_loaded_again(first_night):
     """The night's raw test checks only the files it loaded rows of, but every line of them: a first-night
     line loaded a second time (as a loader that forgot the first load would) fails it, by name."""
-    data_dir = tmp_path / "company"
-    write_files(data_dir, FIRST_NIGHT)
-    run_ok(data_dir)
+    data_dir = after_night_one(first_night)
     with warehouse(data_dir, read_only=False) as con:
         con.execute("""
             insert into raw.contacts
