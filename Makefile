@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data/demo
 
-.PHONY: run test parity spark-night lint demo dev clean browser strace screenshot bench soak
+.PHONY: run test parity spark-night spark-cluster lint demo dev clean browser strace screenshot bench soak
 
 # --no-compile: pip would byte-compile every module of every package (Dagster, Great Expectations, pyspark),
 # most of them never imported; Python compiles what a run imports, on first use.
@@ -48,9 +48,16 @@ screenshot: $(BIN)/membrana browser
 parity: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity -q
 
-# A whole night on Spark against one on DuckDB (MEMBRANA_TARGET=spark membrana run): about 5 minutes, not in `make test`.
+# Two nights on Spark inside the process against the same nights on DuckDB (MEMBRANA_TARGET=spark membrana run):
+# SPARK_NIGHT_MINUTES, not in `make test`.
 spark-night: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity/test_spark_night.py -m spark_night -q
+
+# A standalone Spark master and worker started from the pyspark package on 127.0.0.1: the two nights with
+# MEMBRANA_SPARK_MASTER pointing at it, and `dbt build` on the spark_thrift target through a Thrift server on it.
+# SPARK_CLUSTER_MINUTES, not in `make test`.
+spark-cluster: $(VENV)/.spark-installed
+	$(BIN)/pytest tests/parity/test_spark_cluster.py tests/parity/test_spark_thrift.py -m spark_cluster -q
 
 # Regenerate the embedded demo data folder (deterministic: same files every time).
 demo: $(BIN)/membrana
