@@ -21,18 +21,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyspark
+
 HOST = "127.0.0.1"
 WORKER_CORES, WORKER_MEMORY = "1", "1g"
 DAEMON_MEMORY = "512m"  # the master's and the worker's own JVMs (Spark's default is 1g each): they only schedule
 LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy from the environment
 THRIFT_DRIVER_MEMORY = "1g"  # the Thrift server's driver: plans queries, the worker's executor runs them
-START_TIMEOUT = 120  # seconds for the worker to register with the master, on 2 busy cores
+START_TIMEOUT = 120  # seconds for the worker to register, or the Thrift server to listen, on 2 busy cores
 
 
 def spark_home() -> Path:
-    """The pyspark package folder: a Spark distribution's bin/, sbin/ and jars/."""
-    import pyspark
-
+    """The pyspark package folder: a Spark distribution's bin/ and jars/."""
     return Path(pyspark.__file__).parent
 
 
