@@ -49,13 +49,13 @@ parity: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity -q
 
 # Two nights on Spark inside the process against the same nights on DuckDB (MEMBRANA_TARGET=spark membrana run):
-# SPARK_NIGHT_MINUTES, not in `make test`.
+# About 12 minutes on 2 busy cores, not in `make test`.
 spark-night: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity/test_spark_night.py -m spark_night -q
 
 # A standalone Spark master and worker started from the pyspark package on 127.0.0.1: the two nights with
 # MEMBRANA_SPARK_MASTER pointing at it, and `dbt build` on the spark_thrift target through a Thrift server on it.
-# SPARK_CLUSTER_MINUTES, not in `make test`.
+# About 18 minutes (12 for the nights, 6 for Thrift) on 2 busy cores, not in `make test`.
 spark-cluster: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity/test_spark_cluster.py tests/parity/test_spark_thrift.py -m spark_cluster -q
 

@@ -20,9 +20,9 @@ from orchestration.publish.snapshot import PUBLIC_MARTS
 from tests.support.membrana import failure
 from tests.support.spark_nights import run_on_spark, snapshot_differences, two_nights_on_both
 
-# Two Spark nights (about 6 minutes each on 2 cores shared with other tests) and the blocked one: the module took
-# 12 minutes 21 seconds on 2026-12-05, past the test suite's budget. `make spark-night` runs it; `make test` leaves
-# it out (pyproject.toml's addopts).
+# Two Spark nights (6:47 and 4:23 on 2 cores shared with another test run) and the blocked one (23 s): the
+# module took 12 minutes 21 seconds on 2026-12-05, past the test suite's budget. `make spark-night` runs it;
+# `make test` leaves it out (pyproject.toml's addopts).
 pytestmark = pytest.mark.spark_night
 
 

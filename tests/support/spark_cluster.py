@@ -12,7 +12,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -170,15 +169,20 @@ def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
     raise TimeoutError(f"the Spark Thrift server did not listen within {START_TIMEOUT} s\n{log.read_text()[-5000:]}")
 
 
-def main() -> int:
+def stop_on_signal(number, frame) -> None:
+    raise SystemExit(0)  # unwinds through spark_cluster's teardown
+
+
+def main() -> None:
+    # Ctrl-C or `kill PID` stops the daemons too (a background job may have inherited SIGINT ignored)
+    signal.signal(signal.SIGINT, stop_on_signal)
+    signal.signal(signal.SIGTERM, stop_on_signal)
     with tempfile.TemporaryDirectory(prefix="spark-cluster-") as folder, spark_cluster(Path(folder)) as cluster:
-        print(f"Spark master {cluster.master_url} (web UI {cluster.web_url}), logs in {folder}; Ctrl-C stops it")
-        try:
+        print(f"Spark master {cluster.master_url} (web UI {cluster.web_url}), logs in {folder}; Ctrl-C stops it",
+              flush=True)
+        while True:
             signal.pause()
-        except KeyboardInterrupt:
-            pass
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
