@@ -55,7 +55,7 @@ spark-night: $(VENV)/.spark-installed
 
 # A standalone Spark master and worker started from the pyspark package on 127.0.0.1: the two nights with
 # MEMBRANA_SPARK_MASTER pointing at it, and `dbt build` on the spark_thrift target through a Thrift server on it.
-# About 18 minutes (12 for the nights, 6 for Thrift) on 2 busy cores, not in `make test`.
+# About 18 minutes (12 for the nights, 6 for Thrift; 17:39 on 2026-12-05) on 2 busy cores, not in `make test`.
 spark-cluster: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity/test_spark_cluster.py tests/parity/test_spark_thrift.py -m spark_cluster -q
 

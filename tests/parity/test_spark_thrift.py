@@ -42,8 +42,9 @@ def built_over_thrift(tmp_path_factory):
                  "MEMBRANA_SPARK_PORT": str(server.port), "MEMBRANA_RAW_PARQUET_URI": str(data_dir / "raw_parquet"),
                  "MEMBRANA_LOADED_AFTER": ""},
             timeout=SPARK_NIGHT_TIMEOUT, cwd=data_dir)
-        assert build.returncode == 0, failure(build, tail=6000) + (server.folder / "thrift.log").read_text()[-3000:]
-        yield data_dir, root / "target", server
+    # the tests read the tables' files: the server and the cluster are stopped already
+    assert build.returncode == 0, failure(build, tail=6000) + (server.folder / "thrift.log").read_text()[-3000:]
+    yield data_dir, root / "target", server
     shutil.rmtree(root / "thrift", ignore_errors=True)
 
 
