@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data/demo
 
-.PHONY: run test parity spark-night lint demo dev clean browser strace screenshot bench soak
+.PHONY: run test parity spark-night spark-cluster lint demo dev clean browser strace screenshot bench soak
 
 # Python caches what it compiles in __pycache__/ even where the environment says not to (some CI images set
 # PYTHONDONTWRITEBYTECODE=1): otherwise every `membrana run` and dbt process compiles Dagster, dbt and Great
@@ -53,9 +53,16 @@ screenshot: $(BIN)/membrana browser
 parity: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity -q
 
-# A whole night on Spark against one on DuckDB (MEMBRANA_TARGET=spark membrana run): about 5 minutes, not in `make test`.
+# Two nights on Spark inside the process against the same nights on DuckDB (MEMBRANA_TARGET=spark membrana run):
+# About 12 minutes on 2 busy cores, not in `make test`.
 spark-night: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity/test_spark_night.py -m spark_night -q
+
+# A standalone Spark master and worker started from the pyspark package on 127.0.0.1: the two nights with
+# MEMBRANA_SPARK_MASTER pointing at it, and `dbt build` on the spark_thrift target through a Thrift server on it.
+# About 18 minutes (12 for the nights, 6 for Thrift; 17:39 on 2026-12-05) on 2 busy cores, not in `make test`.
+spark-cluster: $(VENV)/.spark-installed
+	$(BIN)/pytest tests/parity/test_spark_cluster.py tests/parity/test_spark_thrift.py -m spark_cluster -q
 
 # Regenerate the embedded demo data folder (deterministic: same files every time).
 demo: $(BIN)/membrana

@@ -6,17 +6,15 @@ is covered without touching this file. One DuckDB run (the whole nightly job) an
 the marts and everything upstream of them per module.
 """
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.build.raw_parquet import export_raw_parquet
 from tests.support.membrana import run_dbt, run_membrana
-from tests.support.parity import aligned_rows, differences
+from tests.support.parity import aligned_rows, differences, mart_differences, mart_models, spark_rows
 
 CORE_MARTS = {"funnel_daily", "kpi_monthly", "capacity_plan"}
 
@@ -31,30 +29,6 @@ def run_dbt_on_spark(data_dir: Path, *args: str, loaded_after: str = "") -> subp
              "MEMBRANA_RAW_PARQUET_URI": None},
         timeout=900, cwd=data_dir,
     )
-
-
-def mart_models(manifest_path: Path) -> dict[str, str]:
-    """Every model that lands in the `marts` schema, with its materialization."""
-    nodes = json.loads(manifest_path.read_text())["nodes"].values()
-    return {
-        node["alias"]: node["config"]["materialized"]
-        for node in nodes
-        if node["resource_type"] == "model" and node["schema"] == "marts"
-    }
-
-
-def duckdb_rows(warehouse: Path, mart: str) -> tuple[list[str], list[tuple]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        cursor = con.execute(f"select * from marts.{mart}")
-        return [column[0] for column in cursor.description], cursor.fetchall()
-
-
-def spark_rows(spark_warehouse: Path, mart: str) -> tuple[list[str], list[tuple]]:
-    """A Spark table's rows, read from its Parquet files (partition columns from the folder names)."""
-    files = str(spark_warehouse / "marts.db" / mart / "**" / "*.parquet").replace("'", "''")
-    with duckdb.connect() as con:
-        cursor = con.execute(f"select * from read_parquet('{files}', hive_partitioning = true)")
-        return [column[0] for column in cursor.description], cursor.fetchall()
 
 
 @pytest.fixture(scope="module")
@@ -80,13 +54,7 @@ def test_every_mart_is_the_same_on_duckdb_and_spark(built_on_both):
     not_tables = {mart: kind for mart, kind in marts.items() if kind not in ("table", "incremental")}
     assert not not_tables, f"marts must be tables to be compared: {not_tables}"
     for mart in sorted(marts):
-        duck_columns, duck = duckdb_rows(data_dir / "warehouse.duckdb", mart)
-        spark_columns, spark = spark_rows(data_dir / "spark" / "warehouse", mart)
-        assert sorted(duck_columns) == sorted(spark_columns), (mart, duck_columns, spark_columns)
-        assert duck, f"{mart} is empty on DuckDB: nothing would be compared"
-        found = differences(
-            duck_columns, aligned_rows(duck_columns, duck, duck_columns), aligned_rows(spark_columns, spark, duck_columns)
-        )
+        found = mart_differences(data_dir / "warehouse.duckdb", data_dir / "spark" / "warehouse", mart)
         assert not found, f"{mart} differs between DuckDB and Spark: " + "; ".join(found)
 
 
