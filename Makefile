@@ -32,11 +32,9 @@ run: $(BIN)/membrana
 	@test -d $(DATA_DIR)/landing || $(BIN)/membrana demo --out $(DATA_DIR)
 	MEMBRANA_DATA_DIR=$(DATA_DIR) $(BIN)/membrana run
 
-# Two test workers, each test module whole in one of them (a module builds its companies once), handed out in
-# the order tests/conftest.py sorts them, the longest first (xdist's own order is by number of tests, which
-# left the 3-minute Spark parity module, 2 tests, to start last).
+# Two test workers, each test module whole in one of them (a module builds its companies once).
 test: $(VENV)/.spark-installed browser strace lint
-	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # Debian's headless Chromium for the dashboard's browser test; installed only when missing (CI runs as root).
 browser:
