@@ -7,6 +7,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from orchestration.build.dbt_environment import dbt_environment
 from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT, DataFolder
@@ -73,6 +74,7 @@ def invoke_dbt(args: Sequence[str], folder: DataFolder, loaded_after: str | None
     return DbtInvocation(outcome.success, results, error)
 
 
+@cache  # once per process: every later dbt invocation finds dbt_common already patched
 def name_flag_sources_by_frame() -> None:
     """dbt names the module that declared each adapter behaviour flag (for a warning it may print) with
     `inspect.stack()`, evaluated even when the flag names its source: that reads the source of every frame and

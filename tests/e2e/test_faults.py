@@ -3,7 +3,6 @@ from the same built company (its folder copied back from an untouched copy), bre
 `membrana run` and checks: one line on stderr and no traceback, the documented exit code, the published
 snapshot byte for byte the last good one, and, once the fault is mended, the next night publishes."""
 
-import hashlib
 import os
 import re
 import shutil
@@ -23,6 +22,7 @@ from orchestration.nightly.run_lock import lock_path
 from orchestration.publish.snapshot import PUBLIC_MARTS
 from tests.support.marts import comparable
 from tests.support.membrana import MEMBRANA, failure, membrana_env, run_command
+from tests.support.published import published_files
 
 EXIT_FAILED, EXIT_WAREHOUSE_UNUSABLE, EXIT_SYSTEM_FAULT = 1, 5, 6
 IS_ROOT = os.geteuid() == 0
@@ -65,18 +65,6 @@ def run(folder: DataFolder, *args: str, as_user: list[str] | None = None) -> sub
     return run_command([*(as_user or []), MEMBRANA, "run", *args], env=membrana_env(folder.root))
 
 
-def published_state(folder: DataFolder) -> dict[str, str]:
-    """Every file of published/ by its bytes' hash, every link by its target."""
-    state = {}
-    for path in sorted(folder.published.rglob("*")):
-        name = str(path.relative_to(folder.published))
-        if path.is_symlink():
-            state[name] = "-> " + os.readlink(path)
-        elif path.is_file():
-            state[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return state
-
-
 def published_marts(folder: DataFolder) -> dict[str, list[tuple]]:
     with duckdb.connect(str(folder.published / "membrana.duckdb"), read_only=True) as con:
         return {mart: comparable(con.execute(f"select * from marts.{mart}").fetchall()) for mart in PUBLIC_MARTS}
@@ -97,7 +85,7 @@ def assert_next_night_publishes(folder: DataFolder, before: dict[str, str], *arg
     result = run(folder, *(args or ("--full-refresh",)))
     assert result.returncode == 0, failure(result)
     assert "Run published" in result.stdout
-    assert published_state(folder)["membrana.duckdb"] != before["membrana.duckdb"]
+    assert published_files(folder.root)["membrana.duckdb"] != before["membrana.duckdb"]
 
 
 def manifest_accounts_for_every_row(folder: DataFolder) -> list[tuple]:
@@ -163,7 +151,7 @@ def small_disk(folder: DataFolder, pristine: Path):
 def test_the_disk_fills_during_the_load(company):
     folder, pristine = company
     with small_disk(folder, pristine) as leave_free:
-        before = published_state(folder)
+        before = published_files(folder.root)
         export, text = new_contacts_export(folder, "contacts_big.csv", copies=8)
         export.write_text(text)
         filler = leave_free(len(text) // 8)
@@ -172,7 +160,7 @@ def test_the_disk_fills_during_the_load(company):
         # meets the full disk first and names its own folder
         assert re.match(r"membrana: nightly run failed: ((raw|config)__\w+: )?the disk is full \(/", line), line
         assert line.endswith("free space on it and run again; the previous snapshot stays published")
-        assert published_state(folder) == before
+        assert published_files(folder.root) == before
         filler.unlink()
         assert_next_night_publishes(folder, before)
         loaded = {path for (path,) in duckdb.connect(str(folder.warehouse), read_only=True).execute(
@@ -184,14 +172,14 @@ def test_the_disk_fills_during_the_load(company):
 def test_the_disk_fills_during_the_build(company):
     folder, pristine = company
     with small_disk(folder, pristine) as leave_free:
-        before = published_state(folder)
+        before = published_files(folder.root)
         filler = leave_free(1 << 20)  # the load (config tables) fits; a full rebuild of every model does not
         result = run(folder, "--full-refresh")
         # Known blemish: something in the failed dbt build writes two empty lines to stderr after the line.
         result.stderr = result.stderr.rstrip("\n") + "\n"
         line = assert_one_line(result, EXIT_SYSTEM_FAULT, "")
         assert re.match(r"membrana: nightly run failed: (dbt build: )?the disk is full \(", line), line
-        assert published_state(folder) == before
+        assert published_files(folder.root) == before
         filler.unlink()
         assert_next_night_publishes(folder, before)
 
@@ -199,7 +187,7 @@ def test_the_disk_fills_during_the_build(company):
 def test_the_disk_fills_during_the_publish(company):
     folder, pristine = company
     with small_disk(folder, pristine) as leave_free:
-        before = published_state(folder)
+        before = published_files(folder.root)
         snapshot_size = (folder.published / "membrana.duckdb").stat().st_size
         filler = leave_free(snapshot_size // 2)  # a night with nothing new writes next to nothing before it
         # a file touched, not changed: the job runs (not a quiet night, which publishes nothing), finds nothing new
@@ -208,7 +196,7 @@ def test_the_disk_fills_during_the_publish(company):
         assert re.match(r"membrana: nightly run failed: (published_marts: )?the disk is full \(", line), line
         if "published_marts" in line:
             assert f"({folder.published}/.membrana.duckdb." in line  # the new snapshot, written beside the old
-        assert published_state(folder) == before  # its half-written files removed
+        assert published_files(folder.root) == before  # its half-written files removed
         filler.unlink()
         marts_before = published_marts(folder)
         assert_next_night_publishes(folder, before)
@@ -229,21 +217,21 @@ def unprivileged() -> list[str]:
 
 
 def test_a_landing_file_that_cannot_be_read(night):
-    before = published_state(night)
+    before = published_files(night.root)
     export, text = new_contacts_export(night, "contacts_locked.csv")
     export.write_text(text)
     export.chmod(0o000)
     line = assert_one_line(run(night, as_user=unprivileged()), EXIT_SYSTEM_FAULT,
                            f"raw__contacts: permission denied ({export}): ")
     assert "must be able to read and write the data folder" in line
-    assert published_state(night) == before
+    assert published_files(night.root) == before
     export.chmod(0o644)
     assert_next_night_publishes(night, before)
     assert manifest_accounts_for_every_row(night) == []
 
 
 def test_a_data_folder_that_cannot_be_written(night):
-    before = published_state(night)
+    before = published_files(night.root)
     night.root.chmod(0o555)  # the warehouse's write-ahead log cannot be created beside it
     try:
         line = assert_one_line(run(night, "--full-refresh", as_user=unprivileged()), EXIT_SYSTEM_FAULT, "")
@@ -254,14 +242,14 @@ def test_a_data_folder_that_cannot_be_written(night):
 
 
 def test_a_data_folder_that_cannot_be_read(night):
-    before = published_state(night)
+    before = published_files(night.root)
     night.root.chmod(0o000)
     try:
         result = run(night, as_user=unprivileged())
     finally:
         night.root.chmod(0o755)
     assert_one_line(result, EXIT_SYSTEM_FAULT, "permission denied (")
-    assert published_state(night) == before
+    assert published_files(night.root) == before
     assert_next_night_publishes(night, before)
 
 
@@ -304,14 +292,14 @@ def written_by_a_newer_duckdb(warehouse: Path) -> None:
 
 @pytest.mark.parametrize("damage", [overwrite_the_header, damage_the_blocks, written_by_a_newer_duckdb])
 def test_a_damaged_warehouse_is_rebuilt_from_landing(night, damage):
-    before, marts_before = published_state(night), published_marts(night)
+    before, marts_before = published_files(night.root), published_marts(night)
     damage(night.warehouse)
     damaged = night.warehouse.read_bytes()
     line = assert_one_line(run(night), EXIT_WAREHOUSE_UNUSABLE, "")
     assert f"the warehouse {night.warehouse} cannot be used (" in line
     assert line.endswith("rebuild it from landing/ and config/ with `membrana run --rebuild` (it moves this file "
                          "aside); the previous snapshot stays published")
-    assert published_state(night) == before
+    assert published_files(night.root) == before
     rebuilt = run(night, "--rebuild")
     assert rebuilt.returncode == 0, failure(rebuilt)
     kept = list(night.root.glob("warehouse.duckdb.before-rebuild-*"))
@@ -326,27 +314,27 @@ def test_a_damaged_warehouse_is_rebuilt_from_landing(night, damage):
 
 
 def test_a_landing_file_cut_short_mid_line(night):
-    before = published_state(night)
+    before = published_files(night.root)
     export, text = new_contacts_export(night, "contacts_cut.csv")
     lines = text.splitlines(keepends=True)
     export.write_text("".join(lines[:6]) + lines[6][:25])  # line 7 of the file, cut in its third field
     line = assert_one_line(run(night), EXIT_FAILED, f"raw__contacts: {export} line 7: the file ends in the middle "
                            "of this line, its last (cut short")
     assert line.endswith("put the whole file in its place — nothing of it was loaded")
-    assert published_state(night) == before
+    assert published_files(night.root) == before
     export.write_text(text)
     assert_next_night_publishes(night, before)
     assert manifest_accounts_for_every_row(night) == []
 
 
 def test_a_binary_file_under_a_csv_name(night):
-    before = published_state(night)
+    before = published_files(night.root)
     export, text = new_contacts_export(night, "contacts_export.csv")
     shutil.make_archive(str(night.root / "export"), "zip", root_dir=night.landing / "contacts")
     export.write_bytes((night.root / "export.zip").read_bytes())  # a zip saved under the CSV's name
     line = assert_one_line(run(night), EXIT_FAILED, f"raw__contacts: {export}: is not a CSV file (it holds binary data")
     assert line.endswith("put the CSV export in its place")
-    assert published_state(night) == before
+    assert published_files(night.root) == before
     export.write_text(text)
     assert_next_night_publishes(night, before)
     assert manifest_accounts_for_every_row(night) == []

@@ -6,8 +6,6 @@ Two full pipeline runs after the clean one (freshness and lead integrity: they n
 the expectation suites and the reconciliation are broken by editing a built mart and running only the
 check and the publish step of the same job (seconds, no dbt)."""
 
-import hashlib
-import os
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,17 +17,7 @@ import pytest
 from orchestration.data_folder import DataFolder
 from tests.support.marts import published_rows, run_report
 from tests.support.membrana import run_membrana
-
-
-def snapshot_fingerprint(data_dir: Path) -> dict:
-    """The published snapshot as a reader sees it: the DuckDB file's bytes and the Parquet folder's files."""
-    published = data_dir / "published"
-    parquet = published / "parquet"
-    return {
-        "membrana.duckdb": hashlib.sha256((published / "membrana.duckdb").read_bytes()).hexdigest(),
-        "parquet": os.readlink(parquet),
-        "parquet_files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(parquet.iterdir())},
-    }
+from tests.support.published import published_files
 
 
 @pytest.fixture(scope="module")
@@ -109,13 +97,13 @@ def test_the_alerts_mart_matches_control_limits_computed_from_the_published_funn
 
 def test_a_stale_source_blocks_the_publish_and_keeps_the_snapshot(clean):
     data_dir, _ = clean
-    before = snapshot_fingerprint(data_dir)
+    before = published_files(data_dir)
     # The demo's contacts end on 2026-10-31 and block after 7 days: 2026-11-09 is 9 days later.
     result = run_membrana("run", data_dir=data_dir, env={"MEMBRANA_RUN_DATE": "2026-11-09"})
     assert result.returncode != 0
     assert "sources_are_fresh" in result.stderr and "contacts newest 2026-10-31 is 9 days old" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-    assert snapshot_fingerprint(data_dir) == before
+    assert published_files(data_dir) == before
     run = run_report(data_dir)
     assert run["status"] == "blocked" and not run["published"]["published"]
     assert [f["check"] for f in run["blocking_failures"]] == ["sources_are_fresh"]
@@ -130,13 +118,13 @@ def test_without_a_freshness_file_a_stale_source_warns_and_still_publishes(clean
     shutil.copytree(data_dir, copy, symlinks=True)
     (copy / "config" / "freshness.csv").unlink()
     monkeypatch.setenv("MEMBRANA_RUN_DATE", "2029-01-01")
-    before = snapshot_fingerprint(copy)
+    before = published_files(copy)
     result = run_gate_and_publish(copy, monkeypatch, "funnel_daily", "sources_are_fresh")
     assert result.success
     [evaluation] = result.get_asset_check_evaluations()
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
     assert "contacts newest 2026-10-31 is 793 days old (warn after 2)" in evaluation.description
-    assert snapshot_fingerprint(copy)["membrana.duckdb"] != before["membrana.duckdb"]
+    assert published_files(copy)["membrana.duckdb"] != before["membrana.duckdb"]
 
 
 def run_gate_and_publish(data_dir: Path, monkeypatch, mart: str, check: str):
@@ -184,14 +172,14 @@ def test_a_broken_mart_blocks_the_publish_naming_the_check(clean, tmp_path, monk
     shutil.copytree(data_dir, copy, symlinks=True)
     with duckdb.connect(str(copy / "warehouse.duckdb")) as con:
         con.execute(break_it)
-    before = snapshot_fingerprint(copy)
+    before = published_files(copy)
     result = run_gate_and_publish(copy, monkeypatch, mart, check)
     assert not result.success
     reason = failure_reason(result, DataFolder(copy))
     assert reason.startswith(f"check {check} on marts/{mart} failed") and named in reason
     assert "the previous snapshot stays" in reason
     assert not [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey("published_marts")]
-    assert snapshot_fingerprint(copy) == before
+    assert published_files(copy) == before
 
 
 def test_meetings_of_missing_leads_above_the_share_block_the_publish(clean):
@@ -207,12 +195,12 @@ def test_meetings_of_missing_leads_above_the_share_block_the_publish(clean):
         for i in range(orphans)
     ]
     (data_dir / "landing" / "meetings" / "meetings_ghosts.csv").write_text("\n".join(lines) + "\n")
-    before = snapshot_fingerprint(data_dir)
+    before = published_files(data_dir)
     result = run_membrana("run", data_dir=data_dir)
     assert result.returncode != 0
     assert (f"check meetings_and_deals_point_to_existing_leads on marts/funnel_daily failed: meetings of 2026-10: "
             f"{orphans} of {october + orphans} ({share:.1%}) point to missing leads (limit 5%)") in result.stderr
-    assert snapshot_fingerprint(data_dir) == before
+    assert published_files(data_dir) == before
     run = run_report(data_dir)
     assert run["status"] == "blocked"
     ghosts = [f for f in run["files"] if f["file"].endswith("meetings_ghosts.csv")]

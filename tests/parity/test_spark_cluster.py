@@ -11,8 +11,9 @@ import time
 import pytest
 
 from orchestration.publish.snapshot import PUBLIC_MARTS
+from tests.support.published import snapshot_differences
 from tests.support.spark_cluster import spark_cluster
-from tests.support.spark_nights import snapshot_differences, two_nights_on_both
+from tests.support.spark_nights import two_nights_on_both
 
 pytestmark = pytest.mark.spark_cluster
 

@@ -9,7 +9,6 @@ night) run two nights in two data folders, one on DuckDB, one on Spark inside th
 (local[2]; tests/parity/test_spark_cluster.py runs the same nights on a standalone cluster).
 """
 
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -18,7 +17,8 @@ import pytest
 
 from orchestration.publish.snapshot import PUBLIC_MARTS
 from tests.support.membrana import failure
-from tests.support.spark_nights import run_on_spark, snapshot_differences, two_nights_on_both
+from tests.support.published import published_files, snapshot_differences
+from tests.support.spark_nights import run_on_spark, two_nights_on_both
 
 # Two Spark nights (6:47 and 4:23 on 2 cores shared with another test run) and the blocked one (23 s): the
 # module took 12 minutes 21 seconds on 2026-12-05, past the test suite's budget. `make spark-night` runs it;
@@ -49,14 +49,6 @@ def test_the_second_night_published_the_held_back_week(two_nights):
     assert snapshot_differences(nights[0].on_spark, nights[1].on_spark) != []
 
 
-def published_bytes(data_dir: Path) -> dict[str, str]:
-    """Every file under published/ (the Parquet link followed) with a digest of its bytes."""
-    published = data_dir / "published"
-    return {str(path.relative_to(published)): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(published.rglob("*")) if path.is_file()} | {
-        "parquet ->": str((published / "parquet").readlink())}
-
-
 def newest_contact_day(data_dir: Path) -> str:
     """The newest contact of the DuckDB night's staging: what the freshness gate on Spark must find too."""
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
@@ -68,10 +60,10 @@ def test_a_blocking_check_failing_on_spark_leaves_the_snapshot_byte_for_byte(two
     source past its block limit (config/freshness.csv of the demo); nothing new was loaded, so dbt does not
     run and the gate is the first thing to open Spark."""
     on_duckdb, on_spark, _ = two_nights
-    before = published_bytes(on_spark)
+    before = published_files(on_spark)
     blocked = run_on_spark(on_spark, MEMBRANA_RUN_DATE="2030-01-01")
     assert blocked.returncode == 1, failure(blocked)
     assert "check sources_are_fresh on marts/funnel_daily failed: stale sources: contacts newest " \
         f"{newest_contact_day(on_duckdb)} is" in blocked.stderr, failure(blocked)
     assert "nothing published" in blocked.stderr
-    assert published_bytes(on_spark) == before
+    assert published_files(on_spark) == before

@@ -39,14 +39,15 @@ def same_value(left, right) -> bool:
     return left == right
 
 
-def differences(columns: list[str], duck: list[tuple], spark: list[tuple], limit: int = 5) -> list[str]:
+def differences(columns: list[str], duck: list[tuple], spark: list[tuple], limit: int = 5,
+                sides: tuple[str, str] = ("DuckDB", "Spark")) -> list[str]:
     found = []
     if len(duck) != len(spark):
-        found.append(f"{len(duck)} rows on DuckDB, {len(spark)} on Spark")
+        found.append(f"{len(duck)} rows on {sides[0]}, {len(spark)} on {sides[1]}")
     for duck_row, spark_row in zip(sorted(duck, key=sort_key), sorted(spark, key=sort_key)):
         for column, left, right in zip(columns, duck_row, spark_row):
             if not same_value(left, right):
-                found.append(f"{column}: DuckDB {left!r} vs Spark {right!r} in DuckDB row {duck_row}")
+                found.append(f"{column}: {sides[0]} {left!r} vs {sides[1]} {right!r} in {sides[0]} row {duck_row}")
                 break
         if len(found) >= limit:
             break

@@ -24,7 +24,6 @@ the soak broke.
 
 import argparse
 import csv
-import hashlib
 import io
 import math
 import os
@@ -48,8 +47,8 @@ from orchestration.demo.bad_rows import BAD_ROW_KINDS, broken_row
 from orchestration.demo.company import generate_company
 from orchestration.demo.dates import last_day_of_month
 from orchestration.nightly.run_lock import lock_path
-from tests.support.marts import comparable
 from tests.support.membrana import MEMBRANA, failure, membrana_env, run_command
+from tests.support.published import published_files, snapshot_differences, snapshot_tables
 
 # README "## Operations": the exit codes of `membrana run`
 EXIT_OK, EXIT_FAILED, EXIT_WAREHOUSE_UNUSABLE, EXIT_SYSTEM_FAULT = 0, 1, 5, 6
@@ -183,40 +182,9 @@ def choose_faults(nights: int, rng: random.Random) -> dict[int, str]:
 # --- what the soak checks --------------------------------------------------------------------------------------
 
 
-def snapshot_digest(root: Path) -> str | None:
-    snapshot = root / "published" / "membrana.duckdb"
-    return hashlib.sha256(snapshot.read_bytes()).hexdigest() if snapshot.exists() else None
-
-
-def published_tables(root: Path) -> dict[str, list[tuple]]:
-    """Every table of the published snapshot's `marts` schema, and audit.quarantine with its files named
-    relative to the data folder (two folders hold the same files under different paths)."""
-    with duckdb.connect() as con:
-        con.execute(f"attach '{root / 'published' / 'membrana.duckdb'}' as snapshot (read_only)")
-        marts = [name for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_catalog = 'snapshot' "
-            "and table_schema = 'marts' order by 1").fetchall()]
-        tables = {f"marts.{mart}": comparable(con.execute(f"select * from snapshot.marts.{mart}").fetchall())
-                  for mart in marts}
-        tables["audit.quarantine"] = comparable(con.execute(
-            "select * replace (replace(source_file, ?, '') as source_file) from snapshot.audit.quarantine",
-            [f"{root}/"]).fetchall())
-    return tables
-
-
 def table_differences(nightly: Path, rebuilt: Path) -> list[str]:
     """One line per table that differs between the two folders' published snapshots (or is in one only)."""
-    ours, theirs = published_tables(nightly), published_tables(rebuilt)
-    differences = [f"{name}: only in the {'nightly' if name in ours else 'rebuilt'} snapshot"
-                   for name in sorted(set(ours) ^ set(theirs))]
-    for name in sorted(set(ours) & set(theirs)):
-        if ours[name] != theirs[name]:
-            only_nightly = Counter(ours[name]) - Counter(theirs[name])
-            only_rebuilt = Counter(theirs[name]) - Counter(ours[name])
-            differences.append(f"{name}: {sum(only_nightly.values())} rows only nightly, e.g. "
-                               f"{list(only_nightly)[:2]}; {sum(only_rebuilt.values())} only rebuilt, e.g. "
-                               f"{list(only_rebuilt)[:2]}")
-    return differences
+    return snapshot_differences(snapshot_tables(rebuilt), snapshot_tables(nightly), ("rebuilt", "nightly"))
 
 
 def data_rows(path: Path) -> int:
@@ -324,7 +292,7 @@ class Soak:
     def cause(self, fault: str, number: int, delivery: Delivery) -> str:
         """Breaks the night as `fault` says and runs `membrana run` into it; checks how the run ended and that
         the published snapshot is untouched; mends what the fault broke. Returns what happened, in words."""
-        before = snapshot_digest(self.root)
+        before = published_files(self.root)
         if fault == "kill":
             return self.kill_part_way(number, before)
         new_csv = fault_targets(delivery)
@@ -351,11 +319,11 @@ class Soak:
             raise ValueError(f"unknown fault {fault!r} (one of {', '.join(FAULTS)})")
         if result.returncode != expected or "Traceback" in result.stderr or result.stderr.count("\n") != 1:
             raise SoakFailure(f"night {number}, {fault}: expected exit {expected} and one line; {failure(result)}")
-        if snapshot_digest(self.root) != before:
+        if published_files(self.root) != before:
             raise SoakFailure(f"night {number}, {fault}: the run that failed changed the published snapshot")
         return f"{fault} (exit {result.returncode})"
 
-    def kill_part_way(self, number: int, before: str | None) -> str:
+    def kill_part_way(self, number: int, before: dict[str, str]) -> str:
         """`membrana run` killed with -9 (its whole process group) at a random moment once it holds the run
         lock: within `kill_window` of the last quiet night's run (1: anywhere up to its end)."""
         delay = self.rng.uniform(0, self.kill_window * self.last_run_seconds)
@@ -371,10 +339,10 @@ class Soak:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             said = f"kill -9 {delay:.1f} s into the run"
-        after = snapshot_digest(self.root)
+        after = published_files(self.root)
         if after != before:  # the kill came after the new snapshot's rename: it must be whole
             try:
-                published_tables(self.root)
+                snapshot_tables(self.root)
             except duckdb.Error as error:
                 raise SoakFailure(f"night {number}, {said}: the published snapshot cannot be read: {error}") from None
         return said

@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
-
 from tests.support.membrana import BIN, MEMBRANA, failure, membrana_env, run_command, run_membrana
-from tests.support.parity import aligned_rows, differences
+from tests.support.published import Snapshot, snapshot_tables
 
 DEMO_CONTACTS = "3000"  # the demo at a tenth: every channel, rule and bad-row kind, Spark's time mostly per query
 CRM_ENTITIES = ("contacts", "leads", "meetings", "deals")
@@ -27,47 +25,9 @@ WEEKLY_EXPORT = re.compile(r"contacts_(\d{4}-\d{2}-\d{2})\.csv")
 SPARK = {"MEMBRANA_TARGET": "spark", "SPARK_LOCAL_IP": "127.0.0.1", "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
 SPARK_NIGHT_TIMEOUT = 3600  # seconds: a Spark night on 2 busy cores takes far longer than run_command's default
 
-Snapshot = dict[str, tuple[list[tuple[str, str]], list[tuple]]]
-
 
 def run_on_spark(data_dir: Path, **extra: str):
     return run_command([MEMBRANA, "run"], env=membrana_env(data_dir, **SPARK, **extra), timeout=SPARK_NIGHT_TIMEOUT)
-
-
-def snapshot_tables(data_dir: Path) -> Snapshot:
-    """Every table of the published snapshot: its columns with their types, in order, and its rows, the data
-    folder's own path taken out of any text (the quarantine names each row's landing file)."""
-    tables = {}
-    with duckdb.connect() as con:
-        con.execute(f"attach '{data_dir / 'published' / 'membrana.duckdb'}' as snapshot (read_only)")
-        names = con.execute("select table_schema, table_name from information_schema.tables "
-                            "where table_catalog = 'snapshot' order by 1, 2").fetchall()
-        for schema, table in names:
-            columns = con.execute(
-                "select column_name, data_type from information_schema.columns where table_catalog = 'snapshot' "
-                "and table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()
-            rows = con.execute(f"select * from snapshot.{schema}.{table}").fetchall()
-            tables[f"{schema}.{table}"] = (columns, [
-                tuple(value.replace(str(data_dir), "DATA_DIR") if isinstance(value, str) else value for value in row)
-                for row in rows
-            ])
-    return tables
-
-
-def snapshot_differences(expected: Snapshot, published: Snapshot) -> list[str]:
-    """What the Spark snapshot has otherwise than the DuckDB one: one line per differing table."""
-    if sorted(published) != sorted(expected):
-        return [f"tables on DuckDB {sorted(expected)}, on Spark {sorted(published)}"]
-    found = []
-    for table, (columns, rows) in expected.items():
-        spark_columns, spark_rows = published[table]
-        if spark_columns != columns:
-            found.append(f"{table}: columns on DuckDB {columns}, on Spark {spark_columns}")
-            continue
-        names = [name for name, _ in columns]
-        if differing := differences(names, aligned_rows(names, rows, names), aligned_rows(names, spark_rows, names)):
-            found.append(f"{table}: " + "; ".join(differing))
-    return found
 
 
 @dataclass
