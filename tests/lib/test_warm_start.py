@@ -1,0 +1,50 @@
+"""The tests' warm start (tests/support/warm_start.py) gives what a new `membrana` process gives: the same exit
+code, output and files, the command's own environment and working folder, and a timeout as subprocess's."""
+
+import subprocess
+
+import pytest
+
+from tests.support.lock_holder import LockHolder
+from tests.support.membrana import MEMBRANA, membrana_env
+from tests.support.warm_start import WARM
+
+
+def cold(command: list[str], env: dict[str, str], cwd=None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout, check=False)
+
+
+@pytest.mark.parametrize("args", [
+    ["status"],  # nothing published in an empty folder: exit 3 and one line
+    ["run", "--no-such-flag"],  # argparse's usage and exit 2
+    ["demo", "--out", "company", "--contacts", "50"],  # writes files, relative to the working folder
+])
+def test_a_warm_command_exits_prints_and_writes_as_a_new_process(tmp_path, args):
+    results = {}
+    for start in ("cold", "warm"):
+        folder = tmp_path / start
+        folder.mkdir()
+        command, env = [str(MEMBRANA), *args], membrana_env(folder)
+        result = cold(command, env, cwd=folder) if start == "cold" else WARM.run(command, env, folder, 120)
+        written = sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+        results[start] = (result.returncode, result.stdout.replace(str(folder), "F"),
+                          result.stderr.replace(str(folder), "F"), written)
+    assert results["warm"] == results["cold"]
+    assert results["cold"][0] != 0 or results["cold"][3]  # each case fails, or leaves files to compare
+
+
+def test_a_warm_command_reads_its_own_environment(tmp_path):
+    """MEMBRANA_DATA_DIR of the command, not of the server or of this process."""
+    (tmp_path / "elsewhere").mkdir()
+    result = WARM.run([str(MEMBRANA), "status"], membrana_env(tmp_path / "elsewhere"), None, 120)
+    assert f"{tmp_path / 'elsewhere'}" in result.stdout + result.stderr
+
+
+def test_a_warm_command_past_its_timeout_is_killed_as_subprocess_would(tmp_path):
+    """`membrana run --wait` on a folder whose run lock another process holds waits until it is killed."""
+    (tmp_path / "landing").mkdir()
+    with LockHolder(tmp_path):
+        with pytest.raises(subprocess.TimeoutExpired):
+            WARM.run([str(MEMBRANA), "run", "--wait"], membrana_env(tmp_path), None, 3)
+        result = WARM.run([str(MEMBRANA), "status"], membrana_env(tmp_path), None, 120)  # the server goes on
+    assert result.returncode == 3 and "Published snapshot: none yet" in result.stdout
