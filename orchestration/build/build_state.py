@@ -53,6 +53,13 @@ def newest_load(con) -> str:
     return str(newest) if newest else "1900-01-01 00:00:00"
 
 
+def sources_loaded_after(con, watermark: str) -> set[str]:
+    """The raw entities (contacts, ad_spend, …) with a file loaded after the watermark."""
+    return {entity for (entity,) in con.execute(
+        "select distinct entity from audit.load_manifest where loaded_at > cast(? as timestamp)", [watermark]
+    ).fetchall()}
+
+
 def mark_build_started(con) -> None:
     """Until this build passes, nothing may be published (write-audit-publish)."""
     ensure_schemas(con)

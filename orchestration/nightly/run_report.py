@@ -131,12 +131,15 @@ def drift_alerts(result: dg.ExecuteInProcessResult) -> list[str]:
 
 
 def dbt_build_record(result: dg.ExecuteInProcessResult) -> dict:
-    """Whether dbt ran: on a night with nothing new the dbt models report themselves unchanged."""
-    for event in result.get_asset_materialization_events():
-        metadata = event.materialization.metadata
-        if "rebuilt" in metadata and not metadata["rebuilt"].value:
-            return {"rebuilt": False, "note": metadata["why"].value}
-    return {"rebuilt": True, "note": None}
+    """Whether dbt ran: on a night with nothing new every dbt model reports itself unchanged; on an incremental
+    night the models its new rows do not reach do (defs/transform/dbt_assets.py)."""
+    metadata = [event.materialization.metadata for event in result.get_asset_materialization_events()]
+    unchanged = [entry for entry in metadata if "rebuilt" in entry and not entry["rebuilt"].value]
+    if not unchanged:
+        return {"rebuilt": True, "note": None}
+    if not any("execution_seconds" in entry for entry in metadata):  # no model of dbt's own results
+        return {"rebuilt": False, "note": unchanged[0]["why"].value}
+    return {"rebuilt": True, "note": f"{len(unchanged)} models not rebuilt: {unchanged[0]['why'].value}"}
 
 
 def build_report(result, planned_checks, folder: DataFolder, started_at: datetime, finished_at: datetime,

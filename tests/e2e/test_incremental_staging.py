@@ -177,4 +177,4 @@ def test_a_night_finds_an_old_file_s_line_loaded_again(first_night):
         return [r["status"] for r in results if f"one_row_per_file_line_raw_{source}" in r["unique_id"]]
 
     assert outcome("contacts") == ["fail"]
-    assert outcome("leads") == ["pass"]
+    assert outcome("leads") == []  # no leads file loaded: nothing for its test to check, so it does not run

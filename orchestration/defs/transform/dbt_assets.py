@@ -1,7 +1,8 @@
 """Transform: every dbt model as a Dagster asset and every dbt test as an asset check.
 
 A nightly run is incremental: staging types only the raw rows it has not typed yet and recomputes only
-the records with new versions, and only the days these touch are rebuilt. A full refresh happens on the
+the records with new versions, and only the days these touch are rebuilt; the models the night's new rows
+do not reach are not run at all (build/rebuild_selection.py), their tests reported with their last results. A full refresh happens on the
 first build, after a change to the config or to the dbt project, after a loaded file was replaced, or
 when asked for (`membrana run --full-refresh`). When nothing was loaded since the last successful build
 and neither the config nor the dbt project changed, dbt does not run at all: no model reads the run
@@ -9,6 +10,7 @@ date, so every model and test result would be the same (the checks that depend o
 run date are Dagster asset checks and run every night)."""
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from graphlib import TopologicalSorter
 from typing import Any
 
@@ -27,10 +29,12 @@ from orchestration.build.build_state import (
     newest_load,
     plan_build,
     record_build,
+    sources_loaded_after,
 )
 from orchestration.build.dbt_runner import DbtInvocation, failure_summary, invoke_dbt
 from orchestration.build.engine import builds_on_spark, built_tables
 from orchestration.build.raw_parquet import export_raw_parquet
+from orchestration.build.rebuild_selection import dbt_selection, models_to_rebuild
 from orchestration.build.reconciliation import reconcile_files
 from orchestration.data_folder import DEFAULT_CONFIG_DIR, DataFolder
 from orchestration.dbt_manifest import dbt_project_fingerprint
@@ -100,7 +104,7 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
                              f"written to {folder.raw_parquet}")
         preload_expectations()  # the expectation suites will validate the rebuilt marts
         checks = []
-        for event in run_dbt_build(context, folder, plan):
+        for event in run_dbt_build(context, folder, plan, whole=context.selected_asset_keys == every_model):
             if isinstance(event, dg.AssetCheckResult):
                 checks.append(check_as_json(event))
             yield event
@@ -118,7 +122,7 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
         record_build(con, built_through, fingerprint, project_fingerprint)
 
 
-def run_dbt_build(context: dg.AssetExecutionContext, folder: DataFolder, plan: BuildPlan) -> Iterator:
+def run_dbt_build(context: dg.AssetExecutionContext, folder: DataFolder, plan: BuildPlan, whole: bool) -> Iterator:
     """dbt build of the selected models and tests, in this process; each model's result as its
     materialization and each test's as its asset check, once dbt is done."""
     args = ["build", "--full-refresh"] if plan.full_refresh else ["build"]
@@ -130,10 +134,39 @@ def run_dbt_build(context: dg.AssetExecutionContext, folder: DataFolder, plan: B
     if selection.dbt_project is not None and selection.dbt_project.project_dir != project.project_dir:
         raise dg.Failure("a selection too large for dbt's command line: build every model, or fewer")
     indirect = {"DBT_INDIRECT_SELECTION": selection.indirect_selection} if selection.indirect_selection else {}
-    invocation = invoke_dbt([*args, *selection.selection_args], folder, plan.loaded_after, indirect)
-    yield from node_events(context, invocation, manifest, translator, project)
+    partial = partial_build(folder, plan, manifest) if whole else None
+    if partial is None:
+        select = selection.selection_args
+    else:
+        select = dbt_selection(partial.models, partial.new_rows_in)
+        context.log.info(f"dbt build: {len(partial.models)} of {len(context.selected_asset_keys)} models, those "
+                         f"downstream of the sources with new rows ({', '.join(sorted(partial.new_rows_in))}) and "
+                         "the rebuild plan; the others read no new rows and keep their tables and test results")
+    invocation = invoke_dbt([*args, *select], folder, plan.loaded_after, indirect)
+    yield from node_events(context, invocation, manifest, translator, project, partial)
     if not invocation.success:
         raise DbtBuildFailed(failure_summary(invocation))
+
+
+@dataclass(frozen=True)
+class PartialBuild:
+    models: set[str]  # the names of the models dbt runs
+    new_rows_in: set[str]  # the raw sources with rows loaded since the last build
+    last_tests: list[dict]  # the last build's test results: those of the tests that do not run stand
+
+
+def partial_build(folder: DataFolder, plan: BuildPlan, manifest: dict) -> PartialBuild | None:
+    """An incremental night of the whole project runs only the models its new rows reach, and the rebuild
+    plan (build/rebuild_selection.py). None when every model runs: a full refresh, Spark (always a full
+    rebuild), or no stored test results of the last build to stand for the tests that do not run."""
+    if plan.full_refresh or builds_on_spark():
+        return None
+    with duckdb.connect(str(folder.warehouse)) as con:
+        new_rows_in = sources_loaded_after(con, plan.loaded_after)
+        last_tests = stored_dbt_test_results(folder.check_results, con)
+    if not last_tests:
+        return None
+    return PartialBuild(models_to_rebuild(manifest, new_rows_in), new_rows_in, last_tests)
 
 
 class DbtBuildFailed(Exception):
@@ -141,8 +174,8 @@ class DbtBuildFailed(Exception):
 
 
 def node_events(context: dg.AssetExecutionContext, invocation: DbtInvocation, manifest, translator,
-                project) -> Iterator:
-    models, checks = [], []
+                project, partial: PartialBuild | None = None) -> Iterator:
+    models, checks = {}, []
     selected_models, selected_checks = context.selected_asset_keys, context.selected_asset_check_keys
     for result in invocation.results:
         node = manifest["nodes"].get(result.unique_id)
@@ -154,7 +187,7 @@ def node_events(context: dg.AssetExecutionContext, invocation: DbtInvocation, ma
             if result.rows_affected is not None:
                 metadata["rows_affected"] = result.rows_affected
             if key in selected_models:
-                models.append(dg.MaterializeResult(asset_key=key, metadata=metadata))
+                models[key] = dg.MaterializeResult(asset_key=key, metadata=metadata)
         elif node["resource_type"] == "test":
             key = get_asset_check_key_for_test(manifest, translator, result.unique_id, project)
             if key is None or key not in selected_checks:
@@ -168,8 +201,30 @@ def node_events(context: dg.AssetExecutionContext, invocation: DbtInvocation, ma
                 severity=dg.AssetCheckSeverity.WARN if result.status == "warn" else dg.AssetCheckSeverity.ERROR,
                 metadata=metadata,
             ))
-    yield from models  # dbt finished each model after its parents: the order Dagster wants
+    if partial is None:
+        yield from models.values()  # dbt finished each model after its parents: the order Dagster wants
+        yield from checks
+        return
+    why = "no new rows in what it reads: the last build's table"
+    not_run = {translator.get_asset_key(node) for node in manifest["nodes"].values()
+               if node["resource_type"] == "model" and node["name"] not in partial.models}
+    for key in in_dependency_order(context):
+        if key in models:
+            yield models[key]
+        elif key in not_run:
+            yield dg.MaterializeResult(asset_key=key, metadata={"rebuilt": False, "why": why})
     yield from checks
+    judged = {(check.asset_key, check.check_name) for check in checks}
+    yield from replayed_checks(context, [check for check in partial.last_tests
+                                         if (dg.AssetKey(check["asset_key"]), check["check_name"]) not in judged],
+                               "no new rows in what it tests")
+
+
+def in_dependency_order(context: dg.AssetExecutionContext) -> list[dg.AssetKey]:
+    """The selected models, each after its parents: the order Dagster wants a multi-asset's outputs in."""
+    selected_keys = context.selected_asset_keys
+    deps = context.assets_def.asset_deps
+    return list(TopologicalSorter({key: deps.get(key, set()) & selected_keys for key in selected_keys}).static_order())
 
 
 def check_as_json(result: dg.AssetCheckResult) -> dict:
@@ -183,13 +238,15 @@ def check_as_json(result: dg.AssetCheckResult) -> dict:
 def results_of_the_last_build(context: dg.AssetExecutionContext, folder: DataFolder, plan: BuildPlan) -> Iterator:
     """Each model as materialized, unchanged, and each dbt test with the result it had in the last build
     (the same tables give the same result); a test without a stored result is reported as not run."""
-    selected_keys = context.selected_asset_keys
-    deps = context.assets_def.asset_deps
-    in_dependency_order = TopologicalSorter({key: deps.get(key, set()) & selected_keys for key in selected_keys})
-    for key in in_dependency_order.static_order():  # Dagster wants a multi-asset's outputs in that order
+    for key in in_dependency_order(context):
         yield dg.MaterializeResult(asset_key=key, metadata={"rebuilt": False, "why": plan.reason})
     with duckdb.connect(str(folder.warehouse)) as con:
         stored = stored_dbt_test_results(folder.check_results, con)
+    yield from replayed_checks(context, stored, plan.reason)
+
+
+def replayed_checks(context: dg.AssetExecutionContext, stored: list[dict], why: str) -> Iterator:
+    """The stored results of dbt tests not run again, as asset checks."""
     selected = context.selected_asset_check_keys
     for check in stored:
         key = dg.AssetCheckKey(dg.AssetKey(check["asset_key"]), check["check_name"])
@@ -200,7 +257,7 @@ def results_of_the_last_build(context: dg.AssetExecutionContext, folder: DataFol
             asset_key=key.asset_key, check_name=key.name, passed=check["passed"],
             severity=dg.AssetCheckSeverity(check["severity"]),
             description=(f"{failed_rows} failing rows" if failed_rows else "passed")
-            + f" in the last build, not re-run ({plan.reason})",
+            + f" in the last build, not re-run ({why})",
             metadata={"rebuilt": False, **({"dagster_dbt/failed_row_count": failed_rows}
                                             if failed_rows is not None else {})},
         )
