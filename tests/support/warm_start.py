@@ -139,9 +139,7 @@ def run_child(request: dict) -> None:
         from orchestration.cli import main  # as the console script does
 
         code = exit_code(main)
-        import atexit as child_exit
-
-        child_exit._run_exitfuncs()  # what an interpreter's exit does (a run has left by os._exit already)
+        atexit._run_exitfuncs()  # what an interpreter's exit does (a run has left by os._exit already)
     except BaseException:  # noqa: BLE001 - a child must never return into the server's loop
         traceback.print_exc()
     finally:
