@@ -48,3 +48,20 @@ def test_a_warm_command_past_its_timeout_is_killed_as_subprocess_would(tmp_path)
             WARM.run([str(MEMBRANA), "run", "--wait"], membrana_env(tmp_path), None, 3)
         result = WARM.run([str(MEMBRANA), "status"], membrana_env(tmp_path), None, 120)  # the server goes on
     assert result.returncode == 3 and "Published snapshot: none yet" in result.stdout
+
+
+def test_without_a_server_commands_start_cold(tmp_path, monkeypatch):
+    """A server that cannot start (say, a library that starts a thread on import) warns once, and every command
+    then starts as a new process: the tests still run, only slower."""
+    from tests.support import warm_start
+    from tests.support.membrana import run_command
+
+    class NoServer(warm_start.WarmStart):
+        def start(self):
+            raise RuntimeError("the warm-start server did not start: 'not ready: 2 threads after the imports'")
+
+    monkeypatch.setattr(warm_start, "WARM", NoServer())
+    with pytest.warns(UserWarning, match="start cold"):
+        result = run_command([MEMBRANA, "status"], env=membrana_env(tmp_path))
+    assert result.returncode == 3 and "Published snapshot: none yet" in result.stdout
+    assert warm_start.WARM.server is None and warm_start.WARM.unavailable

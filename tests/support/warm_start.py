@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 # What the commands import that is slow to import; membrana's own modules are imported in each child.
@@ -42,6 +43,16 @@ class WarmStart:
     def __init__(self) -> None:
         self.server: subprocess.Popen | None = None
         self.lock = threading.Lock()
+        self.unavailable: str | None = None  # why the server could not start: commands then start cold
+
+    def available(self) -> bool:
+        if self.unavailable is None:
+            try:
+                self.start()
+            except RuntimeError as error:
+                self.unavailable = str(error)
+                warnings.warn(f"{error}; the tests' membrana commands start cold", stacklevel=2)
+        return self.unavailable is None
 
     def start(self) -> subprocess.Popen:
         if self.server is None or self.server.poll() is not None:
@@ -49,7 +60,8 @@ class WarmStart:
                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=dict(os.environ))
             ready = self.server.stdout.readline()
             if ready.strip() != "ready":
-                raise RuntimeError(f"the warm-start server did not start: {ready!r}")
+                self.server.kill()
+                raise RuntimeError(f"the warm-start server did not start: {ready.strip()!r}")
             atexit.register(self.server.kill)
         return self.server
 
@@ -73,9 +85,10 @@ WARM = WarmStart()
 
 
 def warm_startable(command: list[str]) -> bool:
+    """A `membrana` command, a warm start not turned off, and a server that could start (else: cold)."""
     from tests.support.membrana import MEMBRANA
 
-    return not COLD_START and bool(command) and command[0] == str(MEMBRANA)
+    return not COLD_START and bool(command) and command[0] == str(MEMBRANA) and WARM.available()
 
 
 # --- the server and its children ---------------------------------------------------------------------------------
@@ -88,7 +101,6 @@ def serve() -> None:
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     os.environ["JE_ARROW_MALLOC_CONF"] = "background_thread:false"
     import importlib
-    import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a command's own imports say what a fresh interpreter would
