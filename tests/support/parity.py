@@ -39,19 +39,20 @@ def same_value(left, right) -> bool:
     return left == right
 
 
-def differences(columns: list[str], duck: list[tuple], spark: list[tuple], limit: int = 5,
+def differences(columns: list[str], expected: list[tuple], found: list[tuple], limit: int = 5,
                 sides: tuple[str, str] = ("DuckDB", "Spark")) -> list[str]:
-    found = []
-    if len(duck) != len(spark):
-        found.append(f"{len(duck)} rows on {sides[0]}, {len(spark)} on {sides[1]}")
-    for duck_row, spark_row in zip(sorted(duck, key=sort_key), sorted(spark, key=sort_key)):
-        for column, left, right in zip(columns, duck_row, spark_row):
+    """How `found` differs from `expected` (rows in any order, numbers within rounding); `sides` names them."""
+    lines = []
+    if len(expected) != len(found):
+        lines.append(f"{len(expected)} rows on {sides[0]}, {len(found)} on {sides[1]}")
+    for expected_row, found_row in zip(sorted(expected, key=sort_key), sorted(found, key=sort_key)):
+        for column, left, right in zip(columns, expected_row, found_row):
             if not same_value(left, right):
-                found.append(f"{column}: {sides[0]} {left!r} vs {sides[1]} {right!r} in {sides[0]} row {duck_row}")
+                lines.append(f"{column}: {sides[0]} {left!r} vs {sides[1]} {right!r} in {sides[0]} row {expected_row}")
                 break
-        if len(found) >= limit:
+        if len(lines) >= limit:
             break
-    return found
+    return lines
 
 
 def aligned_rows(columns: list[str], rows: list[tuple], order: list[str]) -> list[tuple]:

@@ -4,9 +4,9 @@ A nightly run is incremental: staging types only the raw rows it has not typed y
 the records with new versions, and only the days these touch are rebuilt; the models the night's new rows
 do not reach are not run at all (build/rebuild_selection.py), their tests reported with their last results.
 A full refresh happens on the first build, after a change to the config or to the dbt project, after a
-loaded file was replaced, or when asked for (`membrana run --full-refresh`). When nothing was loaded since the last successful build
-and neither the config nor the dbt project changed, dbt does not run at all: no model reads the run
-date, so every model and test result would be the same (the checks that depend on the
+loaded file was replaced, or when asked for (`membrana run --full-refresh`). When nothing was loaded since
+the last successful build and neither the config nor the dbt project changed, dbt does not run at all: no
+model reads the run date, so every model and test result would be the same (the checks that depend on the
 run date are Dagster asset checks and run every night)."""
 
 from collections.abc import Iterator, Mapping
