@@ -32,9 +32,10 @@ run: $(BIN)/membrana
 	@test -d $(DATA_DIR)/landing || $(BIN)/membrana demo --out $(DATA_DIR)
 	MEMBRANA_DATA_DIR=$(DATA_DIR) $(BIN)/membrana run
 
-# Two test workers, each test module whole in one of them (a module builds its companies once).
+# Two test workers, each test module whole in one of them (a module builds its companies once), the slowest
+# modules first (tests/conftest.py).
 test: $(VENV)/.spark-installed browser strace lint
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # Debian's headless Chromium for the dashboard's browser test; installed only when missing (CI runs as root).
 browser:
