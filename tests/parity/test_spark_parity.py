@@ -100,6 +100,6 @@ def test_incremental_run_on_spark_replaces_the_touched_days(built_on_both):
     spark_warehouse = built_on_both.spark / "warehouse"
     after_columns, after = spark_rows(spark_warehouse, "funnel_daily")
     assert not differences(columns, aligned_rows(columns, before, columns),
-                           aligned_rows(after_columns, after, columns))
+                           aligned_rows(after_columns, after, columns), sides=("the build", "the incremental run"))
     days = [path.name for path in (spark_warehouse / "marts.db" / "funnel_daily").iterdir() if path.is_dir()]
     assert len(days) == len({row[columns.index("date")] for row in before})
