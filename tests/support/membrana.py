@@ -3,9 +3,11 @@
 Every subprocess of the tests starts here (run_command): output captured as text, a timeout, no exception
 on a non-zero exit — the test asserts on the result."""
 
+import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT
@@ -13,6 +15,7 @@ from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT
 BIN = Path(sys.executable).parent  # the virtualenv's bin/: membrana, dbt, python
 MEMBRANA = BIN / "membrana"
 DBT = BIN / "dbt"
+DBT_INVOCATIONS = Path(__file__).with_name("dbt_invocations.py")
 
 
 def run_command(command: list, *, env: dict | None = None, timeout: float = 600,
@@ -53,11 +56,9 @@ def run_ok(data_dir: Path, *args) -> subprocess.CompletedProcess:
     return result
 
 
-def run_dbt(*args, data_dir: Path, target_path: Path, project_dir: Path = DBT_PROJECT_DIR,
-            env: dict[str, str] | None = None, timeout: float = 600,
-            cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """`dbt ARGS` on the project (or a copy of it) against `data_dir`'s warehouse, in this process's
-    environment with the virtualenv's bin/ first on PATH; `env` entries added, a None value removed."""
+def dbt_env(data_dir: Path, env: dict[str, str | None] | None = None) -> dict[str, str]:
+    """dbt's environment against `data_dir`'s warehouse: this process's with the virtualenv's bin/ first on
+    PATH; `env` entries added, a None value removed."""
     run_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
                "MEMBRANA_DATA_DIR": str(data_dir)}
     for name, value in (env or {}).items():
@@ -65,8 +66,38 @@ def run_dbt(*args, data_dir: Path, target_path: Path, project_dir: Path = DBT_PR
             run_env.pop(name, None)
         else:
             run_env[name] = value
-    return run_command([DBT, *args, "--project-dir", project_dir, "--profiles-dir", PROJECT_ROOT,
-                        "--target-path", target_path], env=run_env, timeout=timeout, cwd=cwd)
+    return run_env
+
+
+def dbt_project_args(target_path: Path, project_dir: Path = DBT_PROJECT_DIR) -> list:
+    """The arguments that point a dbt command at the project (or a copy of it) and its target folder."""
+    return ["--project-dir", project_dir, "--profiles-dir", PROJECT_ROOT, "--target-path", target_path]
+
+
+def run_dbt(*args, data_dir: Path, target_path: Path, project_dir: Path = DBT_PROJECT_DIR,
+            env: dict[str, str | None] | None = None, timeout: float = 600,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`dbt ARGS` on the project (or a copy of it) against `data_dir`'s warehouse (environment: dbt_env)."""
+    return run_command([DBT, *args, *dbt_project_args(target_path, project_dir)], env=dbt_env(data_dir, env),
+                       timeout=timeout, cwd=cwd)
+
+
+@dataclass
+class DbtInvocations:
+    process: subprocess.CompletedProcess
+    succeeded: dict[str, bool]  # by invocation name, those that ran: none after the first failure
+
+
+def run_dbt_invocations(steps: list[dict], *, data_dir: Path, env: dict[str, str | None], timeout: float,
+                        cwd: Path) -> DbtInvocations:
+    """dbt invocations and copies (steps: see tests/support/dbt_invocations.py) in one process, in `data_dir`'s
+    dbt environment (dbt_env, `env` added); the plan and the results files written in `cwd`."""
+    plan, results = cwd / "dbt_invocations.json", cwd / "dbt_invocations_results.json"
+    plan.write_text(json.dumps(steps, default=str))
+    results.unlink(missing_ok=True)
+    process = run_command([sys.executable, DBT_INVOCATIONS, plan, results], env=dbt_env(data_dir, env),
+                          timeout=timeout, cwd=cwd)
+    return DbtInvocations(process, json.loads(results.read_text()) if results.exists() else {})
 
 
 def run_python(script: Path, *args, timeout: float = 600) -> subprocess.CompletedProcess:
