@@ -5,7 +5,7 @@ import io
 import shutil
 import time
 import uuid
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import nullcontext, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -87,6 +87,15 @@ def locked_nightly_job(folder: DataFolder, full_refresh: bool, listener) -> RunO
         return run_on_instance(folder, own_config, job, instance, full_refresh, listener)
 
 
+def warehouse_kept_open(folder: DataFolder):
+    """The warehouse held open for the job's steps (warehouse.kept_open), on DuckDB: a night on Spark exports the
+    raw layer during the job through a read-only connection, which cannot join a database open for writing."""
+    from orchestration.build.engine import dbt_target
+    from orchestration.warehouse import kept_open
+
+    return kept_open(folder.warehouse) if dbt_target() == "duckdb" else nullcontext()
+
+
 def run_on_instance(folder: DataFolder, own_config: Path, job, instance: dg.DagsterInstance, full_refresh: bool,
                     listener) -> RunOutcome:
     run_id = str(uuid.uuid4())
@@ -100,7 +109,8 @@ def run_on_instance(folder: DataFolder, own_config: Path, job, instance: dg.Dags
     started = time.monotonic()
     started_at = datetime.now()
     # dbt's and Dagster's own output goes to the run log; the user sees the summary or one line.
-    with RunLog(log_dir / "last_run.log") as log, redirect_stdout(log), redirect_stderr(log):
+    with RunLog(log_dir / "last_run.log") as log, redirect_stdout(log), redirect_stderr(log), \
+            warehouse_kept_open(folder):
         result = job.execute_in_process(
             run_config=run_config, raise_on_error=False, instance=instance, run_id=run_id,
             tags={LAUNCHED_BY_TAG: LAUNCHED_BY_MEMBRANA_RUN},  # it notifies itself, not the UI's sensors

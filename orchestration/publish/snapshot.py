@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.publish.history import DEFAULT_KEEP, mark_current, prune_history, record_snapshot
-from orchestration.warehouse import limit_memory
+from orchestration.warehouse import limit_memory, release_kept_warehouse
 
 PUBLIC_MARTS = (
     "funnel_daily", "kpi_monthly", "capacity_plan", "capacity_plan_by_channel", "membranes_by_employee",
@@ -129,6 +129,7 @@ def write_snapshot(warehouse: Path, published: Path, snapshot_tmp: Path, parquet
     landing files they were built from (the warehouse's load manifest: the loader runs on DuckDB whichever
     engine builds)."""
     rows = {}
+    release_kept_warehouse()  # the read-only attach below needs the file held by no other database here
     # in memory, but under membrana's limit and spilling next to the warehouse: a 10 M mart can be large
     con = limit_memory(duckdb.connect(), warehouse, limit)
     try:
