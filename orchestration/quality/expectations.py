@@ -25,12 +25,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
-from orchestration.quality import name_an_anonymous_main_module
+from orchestration.quality import defer_unused_imports, name_an_anonymous_main_module
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics sent from a nightly job
 
 
 name_an_anonymous_main_module()  # before Great Expectations imports pyspark
+defer_unused_imports()
 
 import great_expectations as gx
 import pandas as pd

@@ -1,6 +1,7 @@
 """The package's shape: no import cycles between its modules, and nothing runs when it is imported."""
 
 import ast
+import math
 import os
 import subprocess
 import sys
@@ -100,3 +101,24 @@ def test_the_expectation_suites_import_in_a_process_without_a_main_file():
     imported = subprocess.run([sys.executable, "-c", "import orchestration.quality.suites; print('imported')"],
                               capture_output=True, text=True, check=False)
     assert imported.stdout.strip() == "imported", imported.stderr[-2000:]
+
+
+DEFERRED_SCIPY = """
+import sys
+import orchestration.quality.suites
+from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
+print(type(sys.modules["scipy.stats"]).__name__)
+print(kl.stats.entropy([0.5, 0.5], [0.25, 0.75]))  # used: imported then
+print(type(sys.modules["scipy.stats"]).__name__)
+"""
+
+
+def test_scipy_stats_is_imported_only_when_an_expectation_uses_it():
+    """Great Expectations' import leaves scipy.stats deferred (none of membrana's suites use it); a use
+    imports it, and the module Great Expectations holds then works as the real one."""
+    ran = subprocess.run([sys.executable, "-c", DEFERRED_SCIPY], capture_output=True, text=True, check=False)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    before, entropy, after = ran.stdout.split()
+    expected = 0.5 * math.log(0.5 / 0.25) + 0.5 * math.log(0.5 / 0.75)  # KL divergence by its definition
+    assert (before, after) == ("DeferredModule", "module")
+    assert math.isclose(float(entropy), expected)

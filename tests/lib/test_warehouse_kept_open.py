@@ -29,15 +29,13 @@ def test_a_step_joins_the_open_warehouse_and_the_publish_attaches_it_once_releas
 
 def test_what_the_steps_wrote_is_in_the_file_after_the_job(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
-    with kept_open(warehouse):
-        with connect_warehouse(warehouse) as step:
-            step.execute("create table rows_written as select 7 as n")
+    with kept_open(warehouse), connect_warehouse(warehouse) as step:
+        step.execute("create table rows_written as select 7 as n")
     assert attach_read_only(warehouse) == [(7,)]
 
 
 def test_a_warehouse_that_cannot_be_opened_is_left_to_the_steps(tmp_path):
     """No error from holding it: the step that opens it meets the fault and reports it as today."""
     warehouse = tmp_path / "no such folder" / "warehouse.duckdb"
-    with kept_open(warehouse):
-        with pytest.raises(duckdb.IOException):
-            connect_warehouse(warehouse)
+    with kept_open(warehouse), pytest.raises(duckdb.IOException):
+        connect_warehouse(warehouse)
