@@ -45,7 +45,11 @@ def check_memory_setting(limit: str | None = None) -> None:
 def limit_memory(con: duckdb.DuckDBPyConnection, warehouse: Path, limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """`limit`: a DuckDB memory size; None takes MEMBRANA_DUCKDB_MEMORY (or 2 GB), as profiles.yml does."""
     set_memory_limit(con, limit)
-    con.execute(f"set temp_directory = '{str(spill_dir(warehouse)).replace(chr(39), chr(39) * 2)}'")
+    spill = str(spill_dir(warehouse))
+    # Set only when it differs: a connection that joined the open warehouse (kept_open) shares its settings,
+    # and DuckDB refuses to switch a spill folder it has used, even to the same folder.
+    if con.execute("select current_setting('temp_directory')").fetchone()[0] != spill:
+        con.execute(f"set temp_directory = '{spill.replace(chr(39), chr(39) * 2)}'")
     return con
 
 

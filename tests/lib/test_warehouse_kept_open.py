@@ -39,3 +39,17 @@ def test_a_warehouse_that_cannot_be_opened_is_left_to_the_steps(tmp_path):
     warehouse = tmp_path / "no such folder" / "warehouse.duckdb"
     with kept_open(warehouse), pytest.raises(duckdb.IOException):
         connect_warehouse(warehouse)
+
+
+def test_a_step_joins_the_warehouse_after_another_spilled(tmp_path):
+    """A step that spilled to the warehouse's spill folder (a large sort under the memory limit, as at 1 M
+    contacts and 1 GB) leaves it in use; the next step's connection joins without switching it."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with kept_open(warehouse):
+        with connect_warehouse(warehouse, "200MB") as step:
+            step.execute("create table rows_written as select range as n, md5(range::varchar) as s "
+                         "from range(3000000)")
+            step.execute("select s, count(*) from rows_written group by s order by s").fetchall()
+        assert any(warehouse.with_name("warehouse.duckdb.tmp").iterdir())  # it did spill
+        with connect_warehouse(warehouse, "200MB") as next_step:
+            assert next_step.execute("select count(*) from rows_written").fetchone() == (3000000,)
