@@ -2,6 +2,9 @@
 code, output and files, the command's own environment and working folder, and a timeout as subprocess's."""
 
 import subprocess
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +68,32 @@ def test_without_a_server_commands_start_cold(tmp_path, monkeypatch):
         result = run_command([MEMBRANA, "status"], env=membrana_env(tmp_path))
     assert result.returncode == 3 and "Published snapshot: none yet" in result.stdout
     assert warm_start.WARM.server is None and warm_start.WARM.unavailable
+
+
+def test_a_server_killed_during_a_command_is_named_and_the_next_command_starts_a_new_one(tmp_path):
+    """Something outside kills the server while a command runs (a `pkill`): the test that ran it fails saying so,
+    the command dies with the server (not left waiting for the lock, to run a night later), and the next command
+    gets a new server."""
+    (tmp_path / "landing").mkdir()
+    with LockHolder(tmp_path):
+        server = WARM.start()
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+        killer = threading.Timer(3, lambda: (command.extend(children.read_text().split()), server.kill()))
+        command: list[str] = []  # the pid of the command the server forked, read just before the kill
+        killer.start()
+        try:
+            with pytest.raises(RuntimeError, match=r"the warm-start server died \(exit status -9\) while running "
+                                                   r"\['run', '--wait'\]"):
+                WARM.run([str(MEMBRANA), "run", "--wait"], membrana_env(tmp_path), None, 60)
+        finally:
+            killer.cancel()
+        assert len(command) == 1
+        time.sleep(0.5)
+        assert not Path(f"/proc/{command[0]}").exists() or "Z" in state_of(int(command[0]))
+        result = WARM.run([str(MEMBRANA), "status"], membrana_env(tmp_path), None, 120)
+    assert result.returncode == 3 and "Published snapshot: none yet" in result.stdout
+
+
+def state_of(pid: int) -> str:
+    """A process's state letter (Z: dead, waiting for its parent to read its status)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]

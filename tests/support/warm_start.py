@@ -17,6 +17,7 @@ MEMBRANA_TESTS_COLD_START=1 makes every command start cold.
 """
 
 import atexit
+import ctypes
 import io
 import json
 import os
@@ -74,8 +75,12 @@ class WarmStart:
             server.stdin.write(json.dumps({"argv": command, "env": env, "cwd": str(cwd or os.getcwd()),
                                            "stdout": str(stdout), "stderr": str(stderr), "timeout": timeout}) + "\n")
             server.stdin.flush()
-            reply = json.loads(server.stdout.readline())
+            line = server.stdout.readline()
             out, err = stdout.read_text(errors="replace"), stderr.read_text(errors="replace")
+        if not line:  # killed from outside (the next command starts a new server): say so, not a JSON error
+            raise RuntimeError(f"the warm-start server died (exit status {server.wait()}) while running "
+                               f"{command[1:]}; the command's output so far:\n{out}{err}")
+        reply = json.loads(line)
         if reply.get("timed_out"):
             raise subprocess.TimeoutExpired(command, timeout, output=out, stderr=err)
         return subprocess.CompletedProcess(command, reply["returncode"], out, err)
@@ -113,10 +118,21 @@ def serve() -> None:
     print("ready", flush=True)
     for line in sys.stdin:
         request = json.loads(line)
+        server = os.getpid()
         pid = os.fork()
         if pid == 0:
+            die_with(server)
             run_child(request)  # never returns
         print(json.dumps(wait_for(pid, request["timeout"])), flush=True)
+
+
+def die_with(server: int) -> None:
+    """The child is killed when the server dies (as a command is when its test's process is), not left
+    running a night in a test's folder that nobody waits for."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != server:  # the server died before the line above took effect
+        os._exit(1)
 
 
 def wait_for(pid: int, timeout: float) -> dict:
