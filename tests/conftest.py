@@ -4,27 +4,27 @@ are handed out first."""
 
 from pathlib import Path
 
-# The modules that take longest (worker seconds on 2026-12-05, 2 cores), slowest first. `make test` gives
-# each worker whole modules in collection order (--dist loadfile --no-loadscope-reorder): started first,
-# the long ones overlap the rest instead of leaving one worker busy alone at the end (xdist's own order,
-# by test count, put the 2-test Spark parity module last, and the run lasted 90 s past half the work).
-# A module not listed runs after these, in collection order.
+# The modules that take longest, slowest first (measured on 2026-12-05 on 2 cores: test_faults about 250 s,
+# the last here about 30 s). `make test` gives each worker whole modules in collection order (--dist loadfile
+# --no-loadscope-reorder): started first, the long ones overlap the rest instead of leaving one worker busy
+# alone at the end (xdist's own order, by test count, put the 2-test Spark parity module last, and the run
+# lasted 90 s past half the work). A module not listed runs after these, in collection order.
 SLOWEST_MODULES = [
-    "e2e/test_faults.py",  # 217 s
-    "parity/test_spark_parity.py",  # 155 s
-    "bench/test_bench.py",  # 88 s
-    "e2e/test_soak.py",  # 77 s
-    "e2e/test_incremental_staging.py",  # 76 s
-    "e2e/test_partial_build.py",  # 69 s
-    "e2e/test_concurrent_runs.py",  # 62 s
-    "e2e/test_face.py",  # 51 s
-    "e2e/test_snapshot_rollback.py",  # 46 s
-    "e2e/test_no_calls_home.py",  # 45 s
-    "e2e/test_incremental_late_updates.py",  # 40 s
-    "e2e/test_incremental_lead_links.py",  # 38 s
-    "e2e/test_dagster_dev.py",  # 33 s
-    "e2e/test_nothing_new_night.py",  # 33 s
-    "e2e/test_run_history.py",  # 31 s
+    "e2e/test_faults.py",
+    "parity/test_spark_parity.py",
+    "bench/test_bench.py",
+    "e2e/test_soak.py",
+    "e2e/test_incremental_staging.py",
+    "e2e/test_partial_build.py",
+    "e2e/test_concurrent_runs.py",
+    "e2e/test_face.py",
+    "e2e/test_snapshot_rollback.py",
+    "e2e/test_no_calls_home.py",
+    "e2e/test_incremental_late_updates.py",
+    "e2e/test_incremental_lead_links.py",
+    "e2e/test_dagster_dev.py",
+    "e2e/test_nothing_new_night.py",
+    "e2e/test_run_history.py",
 ]
 TESTS_DIR = Path(__file__).parent
 

@@ -20,6 +20,7 @@ class BuildPlan:
     loaded_after: str | None  # raw rows loaded after this timestamp are new
     reason: str
     nothing_new: bool = False  # the last build passed on the same rows, config and dbt project: nothing to build
+    new_rows_in: frozenset[str] = frozenset()  # an incremental build: the raw entities with rows after loaded_after
 
 
 def read_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -44,7 +45,8 @@ def plan_build(con, config_fingerprint: str, dbt_project_fingerprint: str, newes
     if state["built_through"] == newest_load and state.get("last_build_passed") == "true":
         return BuildPlan(False, state["built_through"], f"no rows loaded since {state['built_through']}, "
                          "config and dbt project unchanged", nothing_new=True)
-    return BuildPlan(False, state["built_through"], f"rows loaded after {state['built_through']}")
+    return BuildPlan(False, state["built_through"], f"rows loaded after {state['built_through']}",
+                     new_rows_in=sources_loaded_after(con, state["built_through"]))
 
 
 def newest_load(con) -> str:
@@ -53,11 +55,11 @@ def newest_load(con) -> str:
     return str(newest) if newest else "1900-01-01 00:00:00"
 
 
-def sources_loaded_after(con, watermark: str) -> set[str]:
+def sources_loaded_after(con, watermark: str) -> frozenset[str]:
     """The raw entities (contacts, ad_spend, …) with a file loaded after the watermark."""
-    return {entity for (entity,) in con.execute(
+    return frozenset(entity for (entity,) in con.execute(
         "select distinct entity from audit.load_manifest where loaded_at > cast(? as timestamp)", [watermark]
-    ).fetchall()}
+    ).fetchall())
 
 
 def mark_build_started(con) -> None:

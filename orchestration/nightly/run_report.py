@@ -131,13 +131,14 @@ def drift_alerts(result: dg.ExecuteInProcessResult) -> list[str]:
 
 
 def dbt_build_record(result: dg.ExecuteInProcessResult) -> dict:
-    """Whether dbt ran: on a night with nothing new every dbt model reports itself unchanged; on an incremental
-    night the models its new rows do not reach do (defs/transform/dbt_assets.py)."""
-    metadata = [event.materialization.metadata for event in result.get_asset_materialization_events()]
-    unchanged = [entry for entry in metadata if "rebuilt" in entry and not entry["rebuilt"].value]
+    """Whether dbt ran. Each dbt model's materialization says whether it was rebuilt: on a night with nothing
+    new none is, on an incremental night those its new rows do not reach are not (defs/transform/dbt_assets.py)."""
+    models = [metadata for event in result.get_asset_materialization_events()
+              if "rebuilt" in (metadata := event.materialization.metadata)]
+    unchanged = [entry for entry in models if not entry["rebuilt"].value]
     if not unchanged:
         return {"rebuilt": True, "note": None}
-    if not any("execution_seconds" in entry for entry in metadata):  # no model of dbt's own results
+    if len(unchanged) == len(models):
         return {"rebuilt": False, "note": unchanged[0]["why"].value}
     return {"rebuilt": True, "note": f"{len(unchanged)} models not rebuilt: {unchanged[0]['why'].value}"}
 

@@ -42,3 +42,13 @@ def test_another_dbt_project_rebuilds_everything(con):
         plan = plan_build(con, "config-1", "dbt-2", newest_load)
         assert plan.full_refresh and not plan.nothing_new and plan.loaded_after is None
         assert plan.reason == "dbt project changed"
+
+
+def test_an_incremental_build_names_the_sources_with_rows_after_the_last_build(con):
+    record_build(con, "2026-11-01 02:00:00", "config-1", "dbt-1")
+    con.execute("""insert into audit.load_manifest (entity, file_path, loaded_at) values
+        ('contacts', 'contacts_1.csv', '2026-11-01 02:00:00'), ('ad_spend', 'ad_spend_1.csv', '2026-11-01 01:00:00'),
+        ('contacts', 'contacts_2.csv', '2026-11-02 02:00:00'), ('deals', 'deals_2.csv', '2026-11-02 02:00:00')""")
+    plan = plan_build(con, "config-1", "dbt-1", "2026-11-02 02:00:00")
+    assert not plan.full_refresh and plan.new_rows_in == {"contacts", "deals"}  # loaded after, not at, the mark
+    assert plan_build(con, "config-2", "dbt-1", "2026-11-02 02:00:00").new_rows_in == set()  # a full build

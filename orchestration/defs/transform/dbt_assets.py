@@ -29,7 +29,6 @@ from orchestration.build.build_state import (
     newest_load,
     plan_build,
     record_build,
-    sources_loaded_after,
 )
 from orchestration.build.dbt_runner import DbtInvocation, failure_summary, invoke_dbt
 from orchestration.build.engine import builds_on_spark, built_tables
@@ -87,6 +86,7 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
     with duckdb.connect(str(folder.warehouse)) as con:
         built_through = newest_load(con)
         plan = plan_build(con, fingerprint, project_fingerprint, built_through, force_full_refresh=config.full_refresh)
+        last_tests = stored_dbt_test_results(folder.check_results, con)  # replayed for the tests not run
         mark_build_started(con)
     if builds_on_spark() and not (plan.full_refresh or plan.nothing_new):
         # A night's result on Spark equals a full rebuild's only once its build state lives on Spark too
@@ -94,7 +94,7 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
         plan = BuildPlan(True, None, f"{plan.reason}; on Spark every build is a full rebuild")
     if plan.nothing_new:
         context.log.info(f"dbt build: skipped ({plan.reason})")
-        yield from results_of_the_last_build(context, folder, plan)
+        yield from results_of_the_last_build(context, plan, last_tests)
     else:
         context.log.info(f"dbt build: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason})")
         if builds_on_spark():
@@ -104,7 +104,8 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
                              f"written to {folder.raw_parquet}")
         preload_expectations()  # the expectation suites will validate the rebuilt marts
         checks = []
-        for event in run_dbt_build(context, folder, plan, whole=context.selected_asset_keys == every_model):
+        whole = context.selected_asset_keys == every_model
+        for event in run_dbt_build(context, folder, plan, last_tests if whole else None):
             if isinstance(event, dg.AssetCheckResult):
                 checks.append(check_as_json(event))
             yield event
@@ -122,9 +123,11 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
         record_build(con, built_through, fingerprint, project_fingerprint)
 
 
-def run_dbt_build(context: dg.AssetExecutionContext, folder: DataFolder, plan: BuildPlan, whole: bool) -> Iterator:
+def run_dbt_build(context: dg.AssetExecutionContext, folder: DataFolder, plan: BuildPlan,
+                  last_tests: list[dict] | None) -> Iterator:
     """dbt build of the selected models and tests, in this process; each model's result as its
-    materialization and each test's as its asset check, once dbt is done."""
+    materialization and each test's as its asset check, once dbt is done. `last_tests`: the last build's
+    test results, on a build of every model (a partial build replays those of the tests it does not run)."""
     args = ["build", "--full-refresh"] if plan.full_refresh else ["build"]
     # dbt unit tests test the models' SQL, not the night's data: they run in the test suite
     # (tests/e2e/test_dbt_unit_tests.py), not every night.
@@ -134,13 +137,13 @@ def run_dbt_build(context: dg.AssetExecutionContext, folder: DataFolder, plan: B
     if selection.dbt_project is not None and selection.dbt_project.project_dir != project.project_dir:
         raise dg.Failure("a selection too large for dbt's command line: build every model, or fewer")
     indirect = {"DBT_INDIRECT_SELECTION": selection.indirect_selection} if selection.indirect_selection else {}
-    partial = partial_build(folder, plan, manifest) if whole else None
+    partial = partial_build(plan, manifest, last_tests)
     if partial is None:
         select = selection.selection_args
     else:
-        select = dbt_selection(partial.models, partial.new_rows_in)
+        select = dbt_selection(partial.models, plan.new_rows_in)
         context.log.info(f"dbt build: {len(partial.models)} of {len(context.selected_asset_keys)} models, those "
-                         f"downstream of the sources with new rows ({', '.join(sorted(partial.new_rows_in))}) and "
+                         f"downstream of the sources with new rows ({', '.join(sorted(plan.new_rows_in))}) and "
                          "the rebuild plan; the others read no new rows and keep their tables and test results")
     invocation = invoke_dbt([*args, *select], folder, plan.loaded_after, indirect)
     yield from node_events(context, invocation, manifest, translator, project, partial)
@@ -151,22 +154,17 @@ def run_dbt_build(context: dg.AssetExecutionContext, folder: DataFolder, plan: B
 @dataclass(frozen=True)
 class PartialBuild:
     models: set[str]  # the names of the models dbt runs
-    new_rows_in: set[str]  # the raw sources with rows loaded since the last build
     last_tests: list[dict]  # the last build's test results: those of the tests that do not run stand
 
 
-def partial_build(folder: DataFolder, plan: BuildPlan, manifest: dict) -> PartialBuild | None:
+def partial_build(plan: BuildPlan, manifest: dict, last_tests: list[dict] | None) -> PartialBuild | None:
     """An incremental night of the whole project runs only the models its new rows reach, and the rebuild
-    plan (build/rebuild_selection.py). None when every model runs: a full refresh, Spark (always a full
-    rebuild), or no stored test results of the last build to stand for the tests that do not run."""
-    if plan.full_refresh or builds_on_spark():
+    plan (build/rebuild_selection.py). None when every model runs: a full refresh (Spark's builds are all
+    full), a build of some models only, or no stored test results of the last build to stand for the tests
+    that do not run."""
+    if plan.full_refresh or not last_tests:
         return None
-    with duckdb.connect(str(folder.warehouse)) as con:
-        new_rows_in = sources_loaded_after(con, plan.loaded_after)
-        last_tests = stored_dbt_test_results(folder.check_results, con)
-    if not last_tests:
-        return None
-    return PartialBuild(models_to_rebuild(manifest, new_rows_in), new_rows_in, last_tests)
+    return PartialBuild(models_to_rebuild(manifest, plan.new_rows_in), last_tests)
 
 
 class DbtBuildFailed(Exception):
@@ -187,7 +185,7 @@ def node_events(context: dg.AssetExecutionContext, invocation: DbtInvocation, ma
             if result.rows_affected is not None:
                 metadata["rows_affected"] = result.rows_affected
             if key in selected_models:
-                models[key] = dg.MaterializeResult(asset_key=key, metadata=metadata)
+                models[key] = dg.MaterializeResult(asset_key=key, metadata={**metadata, "rebuilt": True})
         elif node["resource_type"] == "test":
             key = get_asset_check_key_for_test(manifest, translator, result.unique_id, project)
             if key is None or key not in selected_checks:
@@ -235,13 +233,11 @@ def check_as_json(result: dg.AssetCheckResult) -> dict:
     }
 
 
-def results_of_the_last_build(context: dg.AssetExecutionContext, folder: DataFolder, plan: BuildPlan) -> Iterator:
+def results_of_the_last_build(context: dg.AssetExecutionContext, plan: BuildPlan, stored: list[dict]) -> Iterator:
     """Each model as materialized, unchanged, and each dbt test with the result it had in the last build
     (the same tables give the same result); a test without a stored result is reported as not run."""
     for key in in_dependency_order(context):
         yield dg.MaterializeResult(asset_key=key, metadata={"rebuilt": False, "why": plan.reason})
-    with duckdb.connect(str(folder.warehouse)) as con:
-        stored = stored_dbt_test_results(folder.check_results, con)
     yield from replayed_checks(context, stored, plan.reason)
 
 
