@@ -4,28 +4,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data/demo
 
-.PHONY: run test parity spark-night spark-cluster lint demo dev clean browser strace screenshot bench soak
+.PHONY: run test system-packages parity spark-night spark-cluster lint demo dev clean screenshot bench soak
 
 # Python caches what it compiles in __pycache__/ even where the environment says not to (some CI images set
 # PYTHONDONTWRITEBYTECODE=1): otherwise every `membrana run` and dbt process compiles Dagster, dbt and Great
 # Expectations from source again, about 4 s each (7.5 s instead of 3.5 s to import the definitions and GE).
 unexport PYTHONDONTWRITEBYTECODE
 
-# --no-compile: pip would byte-compile every module of every package (Dagster, Great Expectations, pyspark),
-# most of them never imported; Python compiles what a run imports, on first use.
-PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check --no-compile -c requirements.lock
+# uv installs the locked packages (requirements.lock, as constraints): about 34 s on a fresh machine against
+# pip's 70 s, as it downloads in parallel. pip installs uv itself (pinned in the lock) into the virtualenv
+# first, so nothing but Python and PyPI is needed. Like `pip --no-compile`, uv compiles nothing ahead: Python
+# compiles what a run imports, on first use (most of Dagster, Great Expectations and pyspark never is).
+INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python -c requirements.lock
 
-$(BIN)/membrana: pyproject.toml requirements.lock
+$(BIN)/uv: requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PIP_INSTALL) -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock uv
+	touch $@
+
+$(BIN)/membrana: pyproject.toml requirements.lock $(BIN)/uv
+	$(INSTALL) -e '.[dev]'
 	touch $@
 
 # Spark and its dbt adapter (the `spark` optional group, ~630 MB): only for the Spark targets and the
-# parity test, so `make run` never pays for them. Installed with everything else in one pip run, so a
-# fresh clone's `make test` resolves and installs once.
-$(VENV)/.spark-installed: pyproject.toml requirements.lock
-	$(PYTHON) -m venv $(VENV)
-	$(PIP_INSTALL) -e '.[dev,spark]'
+# parity test, so `make run` never pays for them. Installed with everything else in one run, so a fresh
+# clone's `make test` resolves and installs once.
+$(VENV)/.spark-installed: pyproject.toml requirements.lock $(BIN)/uv
+	$(INSTALL) -e '.[dev,spark]'
 	touch $(BIN)/membrana $@
 
 run: $(BIN)/membrana
@@ -33,21 +38,26 @@ run: $(BIN)/membrana
 	MEMBRANA_DATA_DIR=$(DATA_DIR) $(BIN)/membrana run
 
 # Two test workers, each test module whole in one of them (a module builds its companies once), the slowest
-# modules first (tests/conftest.py).
-test: $(VENV)/.spark-installed browser strace lint
-	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
+# modules first (tests/conftest.py). The lint runs beside them: the workers leave about a third of the two
+# cores idle (waiting on their subprocesses), which the lint's 45 s of CPU fills; its report follows
+# pytest's, and either failing fails `make test`. The Debian packages install while uv installs Python's
+# (make -j2: the two waits overlap on a fresh machine).
+test:
+	@$(MAKE) --no-print-directory -j2 $(VENV)/.spark-installed system-packages
+	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
+		$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder; tests=$$?; \
+		wait $$lint; linted=$$?; echo "--- make lint (ran beside the tests):"; cat $(VENV)/lint.log; \
+		test $$tests -eq 0 -a $$linted -eq 0
 
-# Debian's headless Chromium for the dashboard's browser test; installed only when missing (CI runs as root).
-browser:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
-
-# strace, for the test that no command connects anywhere but 127.0.0.1 (tests/e2e/test_no_calls_home.py);
-# installed only when missing. unshare, the other half of that test, comes with util-linux (always there).
-strace:
-	@command -v strace >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace; }
+# Debian's headless Chromium (the dashboard's browser test) and strace (the test that no command connects
+# anywhere but 127.0.0.1, tests/e2e/test_no_calls_home.py; unshare, its other half, comes with util-linux):
+# one apt-get for whichever is missing (CI runs as root).
+system-packages:
+	@missing=""; test -x /usr/bin/chromium || missing="chromium"; command -v strace >/dev/null || missing="$$missing strace"; \
+		test -z "$$missing" || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; }
 
 # The dashboard screenshot shown in README, from the demo's last published dashboard.
-screenshot: $(BIN)/membrana browser
+screenshot: $(BIN)/membrana system-packages
 	$(BIN)/python tests/support/headless_chromium.py $(DATA_DIR)/published/dashboard.html docs/dashboard.png
 
 # The demo company built on DuckDB and on Spark must give the same marts (tests/parity).
