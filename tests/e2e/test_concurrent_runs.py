@@ -13,6 +13,7 @@ import pytest
 from orchestration.data_folder import DataFolder
 from orchestration.demo.company import generate_company
 from orchestration.nightly.run_lock import lock_path
+from tests.support.lock_holder import LockHolder
 from tests.support.membrana import MEMBRANA, failure, membrana_env, run_command
 
 EXIT_RUN_IN_PROGRESS = 4
@@ -98,16 +99,13 @@ def test_with_wait_the_second_run_runs_once_the_first_is_done(company):
 
 
 def test_a_wait_with_a_limit_gives_up_in_one_line(company):
-    first = start_run(company, "--full-refresh")  # a whole job, not a quiet night done within the second
-    try:
-        wait_until_held(company, first)
+    with LockHolder(company.root) as holder:  # the folder held past the limit (the handover is the test above's)
         second = run(company, "--wait", "1")
-    finally:
-        first_result = finished(first)
-    assert first_result.returncode == 0, failure(first_result)
+        assert holder.process.poll() is None
     assert second.returncode == EXIT_RUN_IN_PROGRESS, failure(second)
     assert second.stderr.startswith(f"membrana: another run holds the data folder {company.root} still, "
                                     "after waiting 1 s (since "), second.stderr
+    assert f", pid {holder.pid}: membrana run (held by a test))" in second.stderr, second.stderr
     assert second.stderr.count("\n") == 1
 
 
