@@ -168,18 +168,14 @@ def run_timings(folder: Path, started: float) -> dict | None:
 
 
 def check_steps(folder: Path, started: float) -> set[str]:
-    """The Dagster step keys of the run's asset checks, from the checks logs/run_report.json lists: every
-    Great Expectations suite runs in one step (EXPECTATIONS_STEP), each other check in its own, named
-    `<asset key>_<check name>` with the asset key's parts joined by `__`. The dbt tests run inside the dbt step
-    and have no step of their own."""
-    from orchestration.defs.quality.checks import EXPECTATIONS_STEP
-
+    """The Dagster step keys of the run's asset checks (the Great Expectations suites and the gates), from
+    the checks logs/run_report.json lists: a check's step is named `<asset key>_<check name>`, with the
+    asset key's parts joined by `__`. The dbt tests run inside the dbt step and have no step of their own."""
     path = folder / "logs" / "run_report.json"
     if not written_since(path, started):
         return set()
     checks = json.loads(path.read_text()).get("check_results", [])
-    return {EXPECTATIONS_STEP if check["kind"] == "expectations"
-            else re.sub(r"\W", "_", check["asset"].replace("/", "__")) + "_" + check["check"] for check in checks}
+    return {re.sub(r"\W", "_", check["asset"].replace("/", "__")) + "_" + check["check"] for check in checks}
 
 
 def dbt_results(folder: Path, started: float) -> list[dict]:

@@ -50,10 +50,10 @@ def size_result(size="large", full=None, plain=None, incremental=None, nothing_n
 
 def test_the_split_adds_up_to_the_wall_and_names_each_step_kind():
     steps = {"config__plan": 0.5, "raw__contacts": 2.0, "membrana_dbt_models": 20.0,
-             "marts_meet_their_expectations": 3.0,
+             "marts__funnel_daily_funnel_daily_meets_its_expectations": 3.0,
              "marts__funnel_daily_sources_are_fresh": 0.5, "published_marts": 1.0, "dashboard": 0.5,
              "a_step_nobody_named": 0.25}  # the steps: 27.75 s
-    checks = {"marts_meet_their_expectations", "marts__funnel_daily_sources_are_fresh"}
+    checks = {"marts__funnel_daily_funnel_daily_meets_its_expectations", "marts__funnel_daily_sources_are_fresh"}
     # the execution took 29 s and ended 37 s after the process started; the process took 40 s
     timings = {"total_seconds": 29.0, "steps": steps, "written_after": 37.0}
     parts = run_bench.split(timings, 40.0, checks)
@@ -72,14 +72,11 @@ def test_the_check_steps_and_timings_are_read_from_the_runs_logs(tmp_path):
     logs.mkdir()
     (logs / "run_report.json").write_text(json.dumps({"check_results": [
         {"asset": "marts/funnel_daily", "check": "funnel_daily_meets_its_expectations", "kind": "expectations"},
-        {"asset": "marts/kpi_monthly", "check": "kpi_monthly_meets_its_expectations", "kind": "expectations"},
-        {"asset": "marts/kpi_monthly", "check": "marts_reconcile_with_staging", "kind": "reconciliation"},
         {"asset": "staging/stg_crm__leads", "check": "unique_stg_crm__leads_lead_id", "kind": "dbt_test"},
     ]}))
     (logs / "last_run_timings.json").write_text(json.dumps({"total_seconds": 29.0, "steps": {"raw__leads": 1.0}}))
-    assert run_bench.check_steps(tmp_path, started=0) == {  # the suites in one step, the others in their own
-        "marts_meet_their_expectations", "marts__kpi_monthly_marts_reconcile_with_staging",
-        "staging__stg_crm__leads_unique_stg_crm__leads_lead_id"}
+    assert run_bench.check_steps(tmp_path, started=0) == {
+        "marts__funnel_daily_funnel_daily_meets_its_expectations", "staging__stg_crm__leads_unique_stg_crm__leads_lead_id"}
     timings = run_bench.run_timings(tmp_path, started=0)
     assert timings["steps"] == {"raw__leads": 1.0} and timings["written_after"] > 0
     # files an earlier run left are not this run's

@@ -21,63 +21,41 @@ def mart(name: str) -> dg.AssetKey:
     return dg.AssetKey(["marts", name])
 
 
-def check_result(outcome: GateOutcome, key: dg.AssetCheckKey | None = None) -> dg.AssetCheckResult:
-    """The outcome as Dagster's check result; `key` names the check where one step evaluates several."""
+def check_result(outcome: GateOutcome) -> dg.AssetCheckResult:
     severity = dg.AssetCheckSeverity.ERROR if outcome.severity == "error" else dg.AssetCheckSeverity.WARN
     return dg.AssetCheckResult(
         passed=outcome.passed, severity=severity, description=outcome.summary,
         metadata={"summary": outcome.summary, "details": dg.MetadataValue.json(outcome.metadata)},
-        **({"asset_key": key.asset_key, "check_name": key.name} if key else {}),
     )
 
 
-# Every mart's Great Expectations suite is its own blocking check (its own result, history and badge in the UI),
-# all evaluated in one step: a step costs Dagster about 40 ms of events and storage beside the suite's own
-# validation, 0.7 s a night over the 18 marts. A failed suite still fails the step after every selected suite
-# has reported, and Dagster then skips the publish, downstream of each blocking check.
-EXPECTATIONS_STEP = "marts_meet_their_expectations"
+def expectations_check(mart_name: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=mart(mart_name), name=f"{mart_name}_meets_its_expectations", blocking=True,
+        description=f"Great Expectations suite `{mart_name}` (orchestration/quality/suites.py): a failed "
+        "critical expectation blocks the publish, a failed warning is reported. On a night with nothing new "
+        "(dbt did not rebuild the mart) the last result is replayed.",
+    )
+    def meets_its_expectations(context: dg.AssetCheckExecutionContext,
+                               warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        not_rebuilt_because = not_rebuilt_in_this_run(context, mart(mart_name))
+        results_dir = warehouse.folder.check_results
+        # The build state stays in the DuckDB warehouse; the mart is where dbt built it (DuckDB under membrana's
+        # memory limit, where the sort that splits a large mart into chunks spills; or Spark).
+        with warehouse.connect() as con:
+            last = stored_result(results_dir, con, mart_name) if not_rebuilt_because else None
+            if last:
+                return check_result(GateOutcome(
+                    last.passed, last.severity, f"{last.summary} (last validation, not re-run: {not_rebuilt_because})",
+                    {**last.metadata, "rebuilt": False},
+                ))
+        with warehouse.built_tables() as tables:
+            outcome = validate(tables, mart_name)
+        with warehouse.connect() as con:
+            store_result(results_dir, con, mart_name, outcome)
+        return check_result(outcome)
 
-
-def expectations_check_key(mart_name: str) -> dg.AssetCheckKey:
-    return dg.AssetCheckKey(mart(mart_name), f"{mart_name}_meets_its_expectations")
-
-
-@dg.multi_asset_check(
-    name=EXPECTATIONS_STEP,
-    specs=[dg.AssetCheckSpec(
-        expectations_check_key(name).name, asset=mart(name), blocking=True,
-        description=f"Great Expectations suite `{name}` (orchestration/quality/suites.py): a failed critical "
-        "expectation blocks the publish, a failed warning is reported. On a night with nothing new (dbt did not "
-        "rebuild the mart) the last result is replayed.",
-    ) for name in PUBLIC_MARTS],
-    can_subset=True,
-)
-def marts_meet_their_expectations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    selected = context.selected_asset_check_keys
-    for name in PUBLIC_MARTS:
-        if expectations_check_key(name) in selected:
-            yield meets_its_expectations(context, warehouse, name)
-
-
-def meets_its_expectations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
-                           mart_name: str) -> dg.AssetCheckResult:
-    key = expectations_check_key(mart_name)
-    not_rebuilt_because = not_rebuilt_in_this_run(context, key.asset_key)
-    results_dir = warehouse.folder.check_results
-    # The build state stays in the DuckDB warehouse; the mart is where dbt built it (DuckDB under membrana's
-    # memory limit, where the sort that splits a large mart into chunks spills; or Spark).
-    with warehouse.connect() as con:
-        last = stored_result(results_dir, con, mart_name) if not_rebuilt_because else None
-        if last:
-            return check_result(GateOutcome(
-                last.passed, last.severity, f"{last.summary} (last validation, not re-run: {not_rebuilt_because})",
-                {**last.metadata, "rebuilt": False},
-            ), key)
-    with warehouse.built_tables() as tables:
-        outcome = validate(tables, mart_name)
-    with warehouse.connect() as con:
-        store_result(results_dir, con, mart_name, outcome)
-    return check_result(outcome, key)
+    return meets_its_expectations
 
 
 def not_rebuilt_in_this_run(context: dg.AssetCheckExecutionContext, key: dg.AssetKey) -> str | None:
@@ -156,7 +134,7 @@ def membranes_within_control_limits(warehouse: WarehouseResource) -> dg.AssetChe
 
 
 quality_checks = [
-    marts_meet_their_expectations,
+    *(expectations_check(name) for name in PUBLIC_MARTS),
     sources_are_fresh,
     meetings_and_deals_point_to_existing_leads,
     marts_reconcile_with_staging,
