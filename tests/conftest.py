@@ -4,7 +4,7 @@ are handed out first."""
 
 from pathlib import Path
 
-# The modules that take longest, slowest first (measured on 2026-12-05 on 2 cores: test_faults about 250 s,
+# The modules that take longest, slowest first (measured on 2026-12-05 on 2 cores: the first two about 185 s each,
 # the last here about 30 s). `make test` gives each worker whole modules in collection order (--dist loadfile
 # --no-loadscope-reorder): started first, the long ones overlap the rest instead of leaving one worker busy
 # alone at the end (xdist's own order, by test count, put the 2-test Spark parity module last, and the run
