@@ -4,11 +4,11 @@ are handed out first."""
 
 from pathlib import Path
 
-# The modules that take longest, slowest first (measured on 2026-12-05 on 2 cores: the first two about 185 s each,
-# the last here about 30 s). `make test` gives each worker whole modules in collection order (--dist loadfile
-# --no-loadscope-reorder): started first, the long ones overlap the rest instead of leaving one worker busy
-# alone at the end (xdist's own order, by test count, put the 2-test Spark parity module last, and the run
-# lasted 90 s past half the work). A module not listed runs after these, in collection order.
+# The modules that take longest (worker seconds on 2 cores, from a `--durations` run), slowest first. `make test`
+# gives each worker whole modules in collection order (--dist loadfile --no-loadscope-reorder): started first,
+# the long ones overlap the rest instead of leaving one worker busy alone at the end (xdist's own order, by
+# test count, put the 2-test Spark parity module last, and the run lasted 90 s past half the work). A module
+# not listed runs after these, in collection order.
 SLOWEST_MODULES = [
     "e2e/test_faults.py",
     "parity/test_spark_parity.py",
