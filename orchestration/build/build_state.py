@@ -2,9 +2,11 @@
 
 Kept in `audit.build_state` of the warehouse: `built_through` (the newest raw load time the last
 successful build saw), `config_fingerprint` (the config files it used), `dbt_project_fingerprint`
-(the dbt project it ran), `needs_full_refresh` (set by the loader when a file was replaced and rows
-that were counted disappeared) and `last_build_passed`, which the publish step requires. Another
-config, another dbt project or a replaced file rebuilds everything.
+(the dbt project it ran), `built_on` (the dbt target whose tables it built: duckdb, spark),
+`needs_full_refresh` (set by the loader when a file was replaced and rows that were counted disappeared)
+and `last_build_passed`, which the publish step requires. Another config, another dbt project, a replaced
+file or another engine rebuilds everything: the tables of one engine know nothing of a night built on the
+other (a data folder tried on Spark, then built on DuckDB again).
 """
 
 from dataclasses import dataclass
@@ -28,13 +30,18 @@ def read_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("select state_key, state_value from audit.build_state").fetchall())
 
 
-def plan_build(con, config_fingerprint: str, dbt_project_fingerprint: str, newest_load: str,
+def plan_build(con, config_fingerprint: str, dbt_project_fingerprint: str, newest_load: str, *, engine: str,
                force_full_refresh: bool = False) -> BuildPlan:
+    """`engine`: the dbt target this build runs on (build/engine.py's dbt_target())."""
     state = read_state(con)
     if force_full_refresh:
         return BuildPlan(True, None, "full refresh asked for")
     if "built_through" not in state:
         return BuildPlan(True, None, "first build")
+    if state.get("built_on") != engine:
+        # Its incremental tables and watermark are the other engine's: this engine's are older, or absent.
+        last = f"on {state['built_on']}" if "built_on" in state else "before membrana recorded the engine"
+        return BuildPlan(True, None, f"the last build was {last}, this one is on {engine}")
     if state.get("config_fingerprint") != config_fingerprint:
         return BuildPlan(True, None, "config changed")
     # Incremental models keep rows that an earlier build's SQL typed and chose: another project redoes them.
@@ -72,10 +79,12 @@ def last_build_passed(con) -> bool:
     return read_state(con).get("last_build_passed") == "true"
 
 
-def record_build(con, built_through: str, config_fingerprint: str, dbt_project_fingerprint: str) -> None:
+def record_build(con, built_through: str, config_fingerprint: str, dbt_project_fingerprint: str, *,
+                 engine: str) -> None:
     con.execute("insert or replace into audit.build_state values ('last_build_passed', 'true')")
     con.execute("insert or replace into audit.build_state values ('built_through', ?)", [built_through])
     con.execute("insert or replace into audit.build_state values ('config_fingerprint', ?)", [config_fingerprint])
     con.execute("insert or replace into audit.build_state values ('needs_full_refresh', 'false')")
     con.execute("insert or replace into audit.build_state values ('dbt_project_fingerprint', ?)",
                 [dbt_project_fingerprint])
+    con.execute("insert or replace into audit.build_state values ('built_on', ?)", [engine])

@@ -20,7 +20,7 @@ from pathlib import Path
 from orchestration.build.build_state import read_state
 from orchestration.quality.gates import GateOutcome
 
-BUILD_IDENTITY = ("built_through", "config_fingerprint", "dbt_project_fingerprint")
+BUILD_IDENTITY = ("built_through", "config_fingerprint", "dbt_project_fingerprint", "built_on")
 
 QUALITY_CODE = [Path(__file__).with_name("suites.py"), Path(__file__).with_name("expectations.py")]
 
@@ -74,8 +74,8 @@ def stored_result(results_dir: Path, con, mart: str) -> GateOutcome | None:
 
 
 def preload_expectations() -> None:
-    """Imports Great Expectations (seconds of CPU) in a background thread while dbt builds in its own
-    process: the checks that need it come after that. Only a run that builds: on a night with nothing new
+    """Imports Great Expectations (seconds of CPU) in a background thread while dbt builds (its threads
+    wait on the engine much of the time): the checks that need it come after that. Only a run that builds: on a night with nothing new
     the suites' last results are replayed (below) and GE is not needed."""
     threading.Thread(target=importlib.import_module, args=("orchestration.quality.suites",),
                      name="import-great-expectations", daemon=True).start()

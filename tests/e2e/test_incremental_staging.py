@@ -2,8 +2,9 @@
 recomputes only the records with new versions (stg_crm__*). Shown by editing the warehouse between
 nights where only a rebuild from scratch would read it: an old raw row, which base_crm__contacts must
 not type again, and an old typed version, from which stg_crm__contacts must not recompute a contact
-that has nothing new. A build retried after one that failed appends nothing twice, and
-`membrana run --full-refresh` rebuilds both models from the raw rows."""
+that has nothing new. A build retried after one that failed appends nothing twice,
+`membrana run --full-refresh` rebuilds both models from the raw rows, and so does a night after a build on
+another engine (the folder tried on Spark), even with no row loaded since."""
 
 import json
 import shutil
@@ -102,6 +103,12 @@ def nights(first_night) -> dict[str, dict]:
     snapshots["retried night"] = staging_snapshot(data_dir)
     run_ok(data_dir, "--full-refresh")
     snapshots["full refresh"] = staging_snapshot(data_dir)
+    # The last build recorded as Spark's (MEMBRANA_TARGET=spark): DuckDB's tables are not that build's
+    with warehouse(data_dir, read_only=False) as con:
+        con.execute("update raw.contacts set campaign = 'edited in raw' where contact_id = 'k2'")
+        con.execute("update audit.build_state set state_value = 'spark' where state_key = 'built_on'")
+    run_ok(data_dir)
+    snapshots["after a build on spark"] = staging_snapshot(data_dir)
     return snapshots
 
 
@@ -129,6 +136,13 @@ def test_a_full_refresh_rebuilds_staging_from_the_raw_rows(nights):
     assert rebuilt["k1 typed"] == [("edited in raw",)]
     assert rebuilt["typed rows"] == rebuilt["raw rows"]
     assert rebuilt["staged"] == {"k1": "edited in raw", "k2": "autumn", "k3": "winter", "k4": "winter", "k5": "winter"}
+
+
+def test_a_night_after_a_build_on_another_engine_rebuilds_staging_from_the_raw_rows(nights):
+    rebuilt = nights["after a build on spark"]
+    assert rebuilt["typed rows"] == rebuilt["raw rows"]
+    assert rebuilt["staged"] == {"k1": "edited in raw", "k2": "edited in raw", "k3": "winter", "k4": "winter",
+                                 "k5": "winter"}
 
 
 def test_a_build_of_some_models_leaves_the_watermark_for_the_next_whole_build(first_night, monkeypatch):

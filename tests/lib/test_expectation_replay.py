@@ -22,7 +22,7 @@ def results_dir(tmp_path):
 def warehouse(tmp_path):
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         ensure_schemas(con)
-        record_build(con, "2026-11-01 02:00:00", "config-1", "dbt-1")
+        record_build(con, "2026-11-01 02:00:00", "config-1", "dbt-1", engine="duckdb")
         yield con
 
 
@@ -36,10 +36,12 @@ def test_the_last_result_comes_back_as_it_was_for_the_same_build(results_dir, wa
     ("2026-11-02 02:00:00", "config-1", "dbt-1"),  # rows loaded since
     ("2026-11-01 02:00:00", "config-2", "dbt-1"),
     ("2026-11-01 02:00:00", "config-1", "dbt-2"),
+    ("2026-11-01 02:00:00", "config-1", "dbt-1", "spark"),  # the same rows built on another engine
 ])
 def test_a_result_from_before_the_last_build_is_not_replayed(results_dir, warehouse, next_build):
     replay.store_result(results_dir, warehouse, "kpi_monthly", WARNED)
-    record_build(warehouse, *next_build)
+    *identity, engine = next_build if len(next_build) == 4 else (*next_build, "duckdb")
+    record_build(warehouse, *identity, engine=engine)
     assert replay.stored_result(results_dir, warehouse, "kpi_monthly") is None
 
 
@@ -60,17 +62,20 @@ DBT_TESTS = [{"asset_key": ["funnel_daily"], "check_name": "not_null_funnel_dail
 def test_dbt_test_results_come_back_for_the_build_they_were_stored_with(results_dir, warehouse):
     replay.store_dbt_test_results(
         results_dir,
-        {"built_through": "2026-11-01 02:00:00", "config_fingerprint": "config-1", "dbt_project_fingerprint": "dbt-1"},
+        {"built_through": "2026-11-01 02:00:00", "config_fingerprint": "config-1", "dbt_project_fingerprint": "dbt-1",
+         "built_on": "duckdb"},
         DBT_TESTS,
     )
     assert replay.stored_dbt_test_results(results_dir, warehouse) == DBT_TESTS
 
 
 @pytest.mark.parametrize("stored_build", [
-    ("2026-10-31 02:00:00", "config-1", "dbt-1"),  # an earlier build's tests: the last one stopped before storing
-    ("2026-11-01 02:00:00", "config-0", "dbt-1"),
-    ("2026-11-01 02:00:00", "config-1", "dbt-0"),
+    ("2026-10-31 02:00:00", "config-1", "dbt-1", "duckdb"),  # an earlier build's: the last stopped before storing
+    ("2026-11-01 02:00:00", "config-0", "dbt-1", "duckdb"),
+    ("2026-11-01 02:00:00", "config-1", "dbt-0", "duckdb"),
+    ("2026-11-01 02:00:00", "config-1", "dbt-1", "spark"),
 ])
 def test_dbt_test_results_of_another_build_are_not_replayed(results_dir, warehouse, stored_build):
+    assert len(stored_build) == len(replay.BUILD_IDENTITY)
     replay.store_dbt_test_results(results_dir, dict(zip(replay.BUILD_IDENTITY, stored_build)), DBT_TESTS)
     assert replay.stored_dbt_test_results(results_dir, warehouse) == []

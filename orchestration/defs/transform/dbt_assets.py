@@ -31,7 +31,7 @@ from orchestration.build.build_state import (
     record_build,
 )
 from orchestration.build.dbt_runner import DbtInvocation, failure_summary, invoke_dbt
-from orchestration.build.engine import builds_on_spark, built_tables
+from orchestration.build.engine import builds_on_spark, built_tables, dbt_target
 from orchestration.build.raw_parquet import export_raw_parquet
 from orchestration.build.rebuild_selection import dbt_selection, models_to_rebuild
 from orchestration.build.reconciliation import reconcile_files
@@ -83,9 +83,11 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
                  every_model: set[dg.AssetKey]):
     fingerprint = config_fingerprint(folder.config, DEFAULT_CONFIG_DIR)
     project_fingerprint = dbt_project_fingerprint()
+    engine = dbt_target()
     with duckdb.connect(str(folder.warehouse)) as con:
         built_through = newest_load(con)
-        plan = plan_build(con, fingerprint, project_fingerprint, built_through, force_full_refresh=config.full_refresh)
+        plan = plan_build(con, fingerprint, project_fingerprint, built_through, engine=engine,
+                          force_full_refresh=config.full_refresh)
         last_tests = stored_dbt_test_results(folder.check_results, con)  # replayed for the tests not run
         mark_build_started(con)
     if builds_on_spark() and not (plan.full_refresh or plan.nothing_new):
@@ -111,7 +113,8 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
             yield event
         if context.selected_asset_keys == every_model:
             store_dbt_test_results(folder.check_results,
-                                   dict(zip(BUILD_IDENTITY, (built_through, fingerprint, project_fingerprint))), checks)
+                                   dict(zip(BUILD_IDENTITY, (built_through, fingerprint, project_fingerprint, engine))),
+                                   checks)
     if context.selected_asset_keys != every_model:
         # Some models only (picked in the Dagster UI): the ones it skipped have not seen the rows loaded
         # since the watermark, so it stays, and nothing is published until a whole build passes.
@@ -120,7 +123,7 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
     # Only a build whose models and tests all passed, and whose every file reconciles, moves the watermark.
     with built_tables(folder) as tables, duckdb.connect(str(folder.warehouse)) as con:
         reconcile_files(con, tables)
-        record_build(con, built_through, fingerprint, project_fingerprint)
+        record_build(con, built_through, fingerprint, project_fingerprint, engine=engine)
 
 
 def run_dbt_build(context: dg.AssetExecutionContext, folder: DataFolder, plan: BuildPlan,
