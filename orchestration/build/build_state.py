@@ -88,3 +88,41 @@ def record_build(con, built_through: str, config_fingerprint: str, dbt_project_f
     con.execute("insert or replace into audit.build_state values ('dbt_project_fingerprint', ?)",
                 [dbt_project_fingerprint])
     con.execute("insert or replace into audit.build_state values ('built_on', ?)", [engine])
+
+
+# --- on Spark: the build state kept beside the tables too ----------------------------------------------------
+
+# On Spark the tables live in the Spark warehouse (a cluster's storage), apart from warehouse.duckdb: they can
+# be replaced or restored without it (another data folder's Spark warehouse, a backup). A copy of the build
+# state in a Spark table travels with them; a night builds on them incrementally only when both agree.
+ENGINE_STATE_TABLE = "audit.build_state"
+ENGINE_STATE_KEYS = ("built_through", "config_fingerprint", "dbt_project_fingerprint", "built_on")
+
+
+def read_engine_state(tables) -> dict[str, str]:
+    """The build state beside the tables (build.engine.SparkTables); empty when there is none yet."""
+    if not tables.has_table(ENGINE_STATE_TABLE):
+        return {}
+    return dict(tables.execute(f"select state_key, state_value from {ENGINE_STATE_TABLE}").fetchall())
+
+
+def record_engine_state(tables, state: dict[str, str]) -> None:
+    """After record_build: the recorded build's identity beside the tables it built."""
+    rows = ", ".join(f"({sql_text(key)}, {sql_text(state[key])})" for key in ENGINE_STATE_KEYS)
+    tables.execute(f"create table if not exists {ENGINE_STATE_TABLE} (state_key string, state_value string) "
+                   "using parquet")
+    tables.execute(f"insert overwrite table {ENGINE_STATE_TABLE} values {rows}")
+
+
+def sql_text(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def plan_on_engine_tables(plan: BuildPlan, recorded: dict[str, str], on_engine: dict[str, str]) -> BuildPlan:
+    """The plan from the warehouse's build state (`recorded`), kept only if the engine's tables carry the same
+    build (`on_engine`): else they are not the ones that build left, and everything is rebuilt."""
+    if plan.full_refresh or all(on_engine.get(key) == recorded.get(key) for key in ENGINE_STATE_KEYS):
+        return plan
+    found = f"built through {on_engine['built_through']}" if on_engine.get("built_through") else "no build state"
+    return BuildPlan(True, None, f"the {recorded.get('built_on')} tables are not those of the last build "
+                     f"(built through {recorded.get('built_through')}): they carry {found}")

@@ -90,6 +90,9 @@ class SparkTables:
         return SparkResult([tuple(row) for row in frame.collect()],
                            [(field.name, field.dataType.simpleString()) for field in frame.schema.fields])
 
+    def has_table(self, name: str) -> bool:
+        return self.session.catalog.tableExists(name)
+
     def table(self, name: str):
         """A Spark DataFrame of the table (for Great Expectations' Spark engine, which aggregates in Spark)."""
         return self.session.table(name)

@@ -3,7 +3,14 @@
 import duckdb
 import pytest
 
-from orchestration.build.build_state import mark_build_started, plan_build, record_build
+from orchestration.build.build_state import (
+    BuildPlan,
+    mark_build_started,
+    plan_build,
+    plan_on_engine_tables,
+    read_state,
+    record_build,
+)
 from orchestration.ingest.landing import ensure_schemas
 
 
@@ -76,3 +83,28 @@ def test_a_build_state_without_its_engine_rebuilds_everything_once(con):
     assert plan.full_refresh and plan.reason.startswith("the last build was before membrana recorded the engine")
     record_build(con, "2026-11-01 02:00:00", "config-1", "dbt-1", engine="duckdb")
     assert plan_build(con, "config-1", "dbt-1", "2026-11-01 02:00:00", engine="duckdb").nothing_new
+
+
+@pytest.mark.parametrize("on_spark, kept", [
+    ({"built_through": "2026-11-01 02:00:00", "config_fingerprint": "config-1", "dbt_project_fingerprint": "dbt-1",
+      "built_on": "spark"}, True),
+    ({}, False),  # a Spark warehouse without membrana's build state (new, or another's)
+    ({"built_through": "2026-10-25 02:00:00", "config_fingerprint": "config-1", "dbt_project_fingerprint": "dbt-1",
+      "built_on": "spark"}, False),  # restored from an earlier night
+    ({"built_through": "2026-11-01 02:00:00", "config_fingerprint": "config-0", "dbt_project_fingerprint": "dbt-1",
+      "built_on": "spark"}, False),
+])
+def test_on_spark_the_plan_holds_only_for_the_tables_of_the_recorded_build(con, on_spark, kept):
+    record_build(con, "2026-11-01 02:00:00", "config-1", "dbt-1", engine="spark")
+    recorded = read_state(con)
+    for newest_load in ("2026-11-01 02:00:00", "2026-11-02 02:00:00"):
+        plan = plan_build(con, "config-1", "dbt-1", newest_load, engine="spark")
+        assert not plan.full_refresh
+        on_tables = plan_on_engine_tables(plan, recorded, on_spark)
+        assert (on_tables == plan) is kept
+        if not kept:
+            assert on_tables.full_refresh and on_tables.loaded_after is None and not on_tables.nothing_new
+            assert on_tables.reason.startswith("the spark tables are not those of the last build (built through "
+                                               "2026-11-01 02:00:00): they carry ")
+    full = BuildPlan(True, None, "first build")
+    assert plan_on_engine_tables(full, recorded, {}) == full

@@ -9,6 +9,7 @@ night) run two nights in two data folders, one on DuckDB, one on Spark inside th
 (local[2]; tests/parity/test_spark_cluster.py runs the same nights on a standalone cluster).
 """
 
+import re
 import shutil
 from pathlib import Path
 
@@ -47,6 +48,24 @@ def test_the_second_night_published_the_held_back_week(two_nights):
     _, _, nights = two_nights
     assert snapshot_differences(nights[0].on_duckdb, nights[1].on_duckdb) != []
     assert snapshot_differences(nights[0].on_spark, nights[1].on_spark) != []
+
+
+def test_the_second_spark_night_rewrites_only_the_days_its_rows_touch(two_nights):
+    """The build state beside the Spark tables (audit.build_state on Spark) agrees with the warehouse's: the
+    second night builds incrementally, and funnel_daily's partitions of the other days stay as they were."""
+    _, _, nights = two_nights
+    assert "dbt build: full refresh (first build)" in nights[0].spark_run_log
+    second = nights[1].spark_run_log
+    incremental = re.compile(r"^dbt build: incremental \(rows loaded after [0-9-]+ [0-9:.]+\)$", re.MULTILINE)
+    assert incremental.search(second), second[:3000]
+    rewritten = re.search(r"^funnel_daily on Spark: (\d+) of (\d+) day partitions rewritten", second, re.MULTILINE)
+    assert rewritten, second[-3000:]
+    touched, partitions = int(rewritten[1]), int(rewritten[2])
+    assert 0 < touched < partitions
+    columns, rows = nights[1].on_spark["marts.funnel_daily"]
+    date = [name for name, _ in columns].index("date")
+    days = {row[date] for row in rows}
+    assert partitions == len(days)
 
 
 def newest_contact_day(data_dir: Path) -> str:

@@ -28,7 +28,11 @@ from orchestration.build.build_state import (
     mark_build_started,
     newest_load,
     plan_build,
+    plan_on_engine_tables,
+    read_engine_state,
+    read_state,
     record_build,
+    record_engine_state,
 )
 from orchestration.build.dbt_runner import DbtInvocation, failure_summary, invoke_dbt
 from orchestration.build.engine import builds_on_spark, built_tables, dbt_target
@@ -89,16 +93,17 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
         plan = plan_build(con, fingerprint, project_fingerprint, built_through, engine=engine,
                           force_full_refresh=config.full_refresh)
         last_tests = stored_dbt_test_results(folder.check_results, con)  # replayed for the tests not run
+        recorded = read_state(con)
         mark_build_started(con)
-    if builds_on_spark() and not (plan.full_refresh or plan.nothing_new):
-        # A night's result on Spark equals a full rebuild's only once its build state lives on Spark too
-        # (issue 17); until then every Spark night that builds rebuilds everything.
-        plan = BuildPlan(True, None, f"{plan.reason}; on Spark every build is a full rebuild")
+    if builds_on_spark() and not plan.full_refresh:
+        with built_tables(folder) as tables:  # the Spark tables must be the ones the recorded build left
+            plan = plan_on_engine_tables(plan, recorded, read_engine_state(tables))
+    planned = f"dbt build: {describe_plan(plan)}"
+    print(planned, flush=True)  # the run log (logs/last_run.log), before dbt's own lines
+    context.log.info(planned)  # the Dagster UI
     if plan.nothing_new:
-        context.log.info(f"dbt build: skipped ({plan.reason})")
         yield from results_of_the_last_build(context, plan, last_tests)
     else:
-        context.log.info(f"dbt build: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason})")
         if builds_on_spark():
             # Spark reads the raw layer the DuckDB loader wrote as Parquet (the sources' views, on-run-start).
             rows = export_raw_parquet(folder.warehouse, folder.raw_parquet)
@@ -111,6 +116,8 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
             if isinstance(event, dg.AssetCheckResult):
                 checks.append(check_as_json(event))
             yield event
+        if builds_on_spark() and not plan.full_refresh:
+            context.log.info(replaced_partitions(folder, plan))
         if context.selected_asset_keys == every_model:
             store_dbt_test_results(folder.check_results,
                                    dict(zip(BUILD_IDENTITY, (built_through, fingerprint, project_fingerprint, engine))),
@@ -124,6 +131,26 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
     with built_tables(folder) as tables, duckdb.connect(str(folder.warehouse)) as con:
         reconcile_files(con, tables)
         record_build(con, built_through, fingerprint, project_fingerprint, engine=engine)
+        if builds_on_spark():
+            record_engine_state(tables, read_state(con))
+
+
+def describe_plan(plan: BuildPlan) -> str:
+    if plan.nothing_new:
+        return f"skipped ({plan.reason})"
+    return f"{'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason})"
+
+
+def replaced_partitions(folder: DataFolder, plan: BuildPlan) -> str:
+    """What an incremental night on Spark rewrote of funnel_daily, its one table partitioned by day (the others
+    are rebuilt whole there: plain Parquet cannot merge by key), printed to the run log too."""
+    with built_tables(folder) as tables:
+        touched = tables.execute("select count(distinct date_day) from intermediate.int_funnel_days_to_rebuild")
+        partitions = tables.execute("show partitions marts.funnel_daily").fetchall()
+    line = (f"funnel_daily on Spark: {touched.fetchone()[0]} of {len(partitions)} day partitions rewritten, the "
+            f"days touched by the rows loaded after {plan.loaded_after}; the others kept as they were")
+    print(line, flush=True)
+    return line
 
 
 def run_dbt_build(context: dg.AssetExecutionContext, folder: DataFolder, plan: BuildPlan,
@@ -162,8 +189,8 @@ class PartialBuild:
 
 def partial_build(plan: BuildPlan, manifest: dict, last_tests: list[dict] | None) -> PartialBuild | None:
     """An incremental night of the whole project runs only the models its new rows reach, and the rebuild
-    plan (build/rebuild_selection.py). None when every model runs: a full refresh (Spark's builds are all
-    full), a build of some models only, or no stored test results of the last build to stand for the tests
+    plan (build/rebuild_selection.py), on DuckDB and on Spark alike. None when every model runs: a full
+    refresh, a build of some models only, or no stored test results of the last build to stand for the tests
     that do not run."""
     if plan.full_refresh or not last_tests:
         return None
