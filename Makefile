@@ -64,10 +64,11 @@ screenshot: $(BIN)/membrana system-packages
 parity: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity -q
 
-# Two nights on Spark inside the process against the same nights on DuckDB (MEMBRANA_TARGET=spark membrana run):
-# About 12 minutes on 2 busy cores, not in `make test`.
+# Two nights on Spark inside the process against the same nights on DuckDB (MEMBRANA_TARGET=spark membrana run),
+# and a night on Spark launched from the Dagster UI (MEMBRANA_TARGET=spark make dev). About 10 minutes on a quiet
+# 2-core machine, not in `make test`.
 spark-night: $(VENV)/.spark-installed
-	$(BIN)/pytest tests/parity/test_spark_night.py -m spark_night -q
+	$(BIN)/pytest tests/parity/test_spark_night.py tests/parity/test_spark_dagster_dev.py -m spark_night -q
 
 # A standalone Spark master and worker started from the pyspark package on 127.0.0.1: the two nights with
 # MEMBRANA_SPARK_MASTER pointing at it, and `dbt build` on the spark_thrift target through a Thrift server on it.
