@@ -71,10 +71,11 @@ spark-night: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity/test_spark_night.py tests/parity/test_spark_dagster_dev.py -m spark_night -q
 
 # A standalone Spark master and worker started from the pyspark package on 127.0.0.1: the two nights with
-# MEMBRANA_SPARK_MASTER pointing at it, and `dbt build` on the spark_thrift target through a Thrift server on it.
-# About 18 minutes (12 for the nights, 6 for Thrift; 17:39 on 2026-12-05) on 2 busy cores, not in `make test`.
+# MEMBRANA_SPARK_MASTER pointing at it; `dbt build`, then the two nights, on the spark_thrift target through a
+# Thrift server on it. Not in `make test`.
 spark-cluster: $(VENV)/.spark-installed
-	$(BIN)/pytest tests/parity/test_spark_cluster.py tests/parity/test_spark_thrift.py -m spark_cluster -q
+	$(BIN)/pytest tests/parity/test_spark_cluster.py tests/parity/test_spark_thrift.py \
+		tests/parity/test_spark_thrift_night.py -m spark_cluster -q
 
 # Regenerate the embedded demo data folder (deterministic: same files every time).
 demo: $(BIN)/membrana

@@ -4,13 +4,15 @@ build — file reconciliation, the quality gates, the publish — opens them thr
 the same small interface on both engines: `execute(sql)` with `fetchone()`, `fetchall()` and `description`.
 On Spark every query the gates send is an aggregate, so only small results reach this process.
 
-Spark here is the in-process `spark` target: the SparkSession dbt-spark opened in this process (or the same
-one, built from the same profile when dbt did not run in it this time)."""
+On the in-process `spark` target the tables are read through the SparkSession dbt-spark opened in this process
+(or the same one, built from the same profile when dbt did not run in it this time); on `spark_thrift` through
+the cluster's Thrift server that dbt builds on (PyHive, the profile's host, port and user)."""
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import jinja2
@@ -29,16 +31,15 @@ def dbt_target() -> str:
 
 def builds_on_spark() -> bool:
     target = dbt_target()
-    if target in SPARK_TARGETS and target != "spark":
-        # The gates and the publish open the tables through a SparkSession in this process (below).
-        raise NotImplementedError(f"MEMBRANA_TARGET={target}: `membrana run` builds on the in-process `spark` "
-                                  "target only so far; run dbt against this target by hand (README)")
-    return target == "spark"
+    if target == "databricks":
+        # The gates and the publish would read the tables through Databricks' SQL connector (not installed).
+        raise NotImplementedError(f"MEMBRANA_TARGET={target}: `membrana run` builds on the `spark` and "
+                                  "`spark_thrift` targets so far; run dbt against this target by hand (README)")
+    return target in SPARK_TARGETS
 
 
-def spark_session_settings(folder: DataFolder) -> dict[str, str]:
-    """The `spark` target's server_side_parameters of profiles.yml, rendered for this data folder as dbt renders
-    them, plus the one dbt-spark adds itself (ANSI mode off)."""
+def profile_target(folder: DataFolder, name: str) -> dict:
+    """A target of profiles.yml, rendered for this data folder as dbt renders it."""
     environment = {**os.environ, "MEMBRANA_DATA_DIR": str(folder.root)}
 
     def env_var(name: str, default: str | None = None) -> str:
@@ -48,7 +49,13 @@ def spark_session_settings(folder: DataFolder) -> dict[str, str]:
         return value
 
     rendered = jinja2.Environment().from_string((PROJECT_ROOT / "profiles.yml").read_text()).render(env_var=env_var)
-    target = yaml.safe_load(rendered)["membrana"]["outputs"]["spark"]
+    return yaml.safe_load(rendered)["membrana"]["outputs"][name]
+
+
+def spark_session_settings(folder: DataFolder) -> dict[str, str]:
+    """The `spark` target's server_side_parameters of profiles.yml, rendered for this data folder as dbt renders
+    them, plus the one dbt-spark adds itself (ANSI mode off)."""
+    target = profile_target(folder, "spark")
     settings = {str(key): str(value) for key, value in target["server_side_parameters"].items()}
     settings["spark.sql.ansi.enabled"] = "false"  # dbt-spark forces it on every session it opens
     return settings
@@ -84,6 +91,7 @@ class SparkTables:
     """dbt's tables on Spark, queried in Spark SQL; each result collected to this process."""
 
     session: object
+    quote = "`"
 
     def execute(self, sql: str) -> SparkResult:
         frame = self.session.sql(sql)
@@ -103,11 +111,96 @@ class SparkTables:
         self.session.table(name).write.mode("overwrite").parquet(str(folder))
 
 
+# What the Thrift server sends as text and PyHive leaves so (it types timestamps and decimals itself), by the
+# type code of its cursor.description
+THRIFT_TEXT_TYPES = {"DATE_TYPE": date.fromisoformat}
+FETCH_ROWS = 2048  # rows of one DuckDB vector: fetch_df_chunk(n) reads n of them, on DuckDB and over Thrift
+
+
+class ThriftResult:
+    """One query's result over Thrift, read like a DuckDB result; rows come as they are fetched."""
+
+    def __init__(self, cursor) -> None:
+        self.cursor = cursor
+
+    @property
+    def description(self) -> list[tuple]:
+        return [(column[0].rsplit(".", 1)[-1], column[1]) for column in self.cursor.description or []]
+
+    def fetchone(self) -> tuple | None:
+        row = self.cursor.fetchone()
+        return None if row is None else self.typed([row])[0]
+
+    def fetchall(self) -> list[tuple]:
+        return self.typed(self.cursor.fetchall())
+
+    def fetchmany(self, size: int) -> list[tuple]:
+        return self.typed(self.cursor.fetchmany(size))
+
+    def typed(self, rows: list) -> list[tuple]:
+        """Dates as the other engines give them (the Thrift protocol sends them as text)."""
+        convert = [THRIFT_TEXT_TYPES.get(type_code) for _, type_code in self.description]
+        return [tuple(to(value) if to and isinstance(value, str) else value
+                      for to, value in zip(convert, row, strict=True)) for row in rows]
+
+
+class ThriftTables:
+    """dbt's tables on a Spark Thrift server (the `spark_thrift` target), queried in Spark SQL over PyHive with
+    the profile's host, port and user. Results come back row by row: the gates' aggregates, and the marts the
+    expectation suites validate a chunk at a time (fetch_df_chunk, as from a DuckDB connection)."""
+
+    quote = "`"  # Spark SQL's identifier quote (a double-quoted name is a string there)
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.last: ThriftResult | None = None
+
+    def execute(self, sql: str) -> ThriftResult:
+        cursor = self.connection.cursor()
+        cursor.execute(sql)
+        self.last = ThriftResult(cursor)
+        return self.last
+
+    def fetch_df_chunk(self, vectors: int = 1):
+        """The next rows of the last query, as a DuckDB connection gives them (vectors of FETCH_ROWS rows)."""
+        import pandas as pd
+
+        rows = self.last.fetchmany(vectors * FETCH_ROWS)
+        return pd.DataFrame.from_records(rows, columns=[name for name, _ in self.last.description])
+
+    def has_table(self, name: str) -> bool:
+        schema, table = name.split(".")
+        return bool(self.execute(f"show databases like '{schema}'").fetchall()) and bool(
+            self.execute(f"show tables in {schema} like '{table}'").fetchall())
+
+    def write_parquet(self, name: str, folder: Path) -> None:
+        """The table's rows as Parquet files in `folder` (replaced), written by the cluster: a path the cluster
+        and this process share (the data folder on one machine, a shared volume)."""
+        self.execute(f"insert overwrite directory '{folder}' using parquet select * from {name}")
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def thrift_tables(folder: DataFolder) -> ThriftTables:
+    from pyhive import hive
+
+    target = profile_target(folder, "spark_thrift")
+    return ThriftTables(hive.connect(host=target["host"], port=int(target["port"]), username=target["user"]))
+
+
 @contextmanager
 def built_tables(folder: DataFolder, memory_limit: str | None = None) -> Iterator:
     """dbt's tables (staging, intermediate, marts, audit) where this night builds them: the DuckDB warehouse
-    opened for writing (closed when the block ends), or SparkTables."""
+    opened for writing (closed when the block ends), SparkTables or ThriftTables."""
     if builds_on_spark():
+        if dbt_target() == "spark_thrift":
+            tables = thrift_tables(folder)
+            try:
+                yield tables
+            finally:
+                tables.close()
+            return
         yield SparkTables(spark_session(folder))
         return
     con = connect_warehouse(folder.warehouse, memory_limit)

@@ -96,7 +96,8 @@ def validate_table(con, table: str, suite: gx.ExpectationSuite, chunk_rows: int 
         for position, success, count in outcomes(spark_batches(table), con.table(table), suite.name, positioned):
             passed[position], unexpected[position] = success, count
         return suite_result(suite.name, expectations, passed, unexpected, rows, 1)
-    key = partition_key(suite.name, expectations)
+    quote = getattr(con, "quote", '"')  # over Spark's Thrift server: `name`
+    key = partition_key(suite.name, expectations, quote)
     chunks = max(1, math.ceil(rows / chunk_rows))
     batch_definition = dataframe_batches(table)
     on_the_row_count = [e for e in positioned if e.configuration.type in ON_THE_ROW_COUNT]
@@ -113,7 +114,7 @@ def validate_table(con, table: str, suite: gx.ExpectationSuite, chunk_rows: int 
 
     if per_chunk:
         columns = [column for column in table_columns(con, table) if column in referenced_columns(per_chunk)]
-        for frame in chunk_frames(con, table, columns, key, chunks):
+        for frame in chunk_frames(con, table, columns, key, chunks, quote):
             combine(outcomes(batch_definition, frame, suite.name, per_chunk))
     combine(outcomes(batch_definition, pd.DataFrame(index=pd.RangeIndex(rows)), suite.name, on_the_row_count))
 
@@ -130,14 +131,15 @@ def suite_result(suite_name: str, expectations: list, passed: list[bool], unexpe
     return SuiteResult(suite_name, len(expectations), failed, rows, chunks)
 
 
-def chunk_frames(con, table: str, columns: list[str], key: str, chunks: int) -> Iterator[pd.DataFrame]:
+def chunk_frames(con, table: str, columns: list[str], key: str, chunks: int,
+                 quote: str = '"') -> Iterator[pd.DataFrame]:
     """The mart's `columns`, one frame per chunk of its rows, in one pass: the rows sorted by their chunk
     and fetched a few thousand at a time, so only one chunk is ever in memory (far cheaper than a scan
     and a hash of the key for each chunk)."""
     if not columns:  # the expectations name no column the mart has: they fail on any frame
         yield pd.DataFrame()
         return
-    selected = ", ".join(quoted(column) for column in columns)
+    selected = ", ".join(quoted(column, quote) for column in columns)
     con.execute(f"select {selected}, hash({key}) % {chunks} as validation_chunk "
                 f"from {table} as mart order by validation_chunk")
     pending, pending_chunk = [], None
@@ -166,8 +168,8 @@ def referenced_columns(expectations: list) -> set[str]:
     return names
 
 
-def quoted(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
+def quoted(column: str, quote: str = '"') -> str:
+    return quote + column.replace(quote, quote * 2) + quote
 
 
 def outcomes(batch_definition, frame: pd.DataFrame, suite_name: str, expectations: list):
@@ -203,9 +205,10 @@ def configurations_built_once() -> Iterator[None]:
         Expectation.configuration = every_time
 
 
-def partition_key(suite_name: str, expectations: list) -> str:
+def partition_key(suite_name: str, expectations: list, quote: str = '"') -> str:
     """What the chunks are split by: the columns every uniqueness expectation's key contains (so a key's
-    rows share a chunk), else the whole row. Refuses what cannot be combined across chunks."""
+    rows share a chunk), else the whole row (DuckDB hashes the row by its alias, Spark SQL by `*`). Refuses
+    what cannot be combined across chunks."""
     keys = []
     for expectation in expectations:
         kind, kwargs = expectation.configuration.type, expectation.configuration.kwargs
@@ -218,11 +221,11 @@ def partition_key(suite_name: str, expectations: list) -> str:
             raise ValueError(f"suite {suite_name}: {kind} cannot be combined across chunks "
                              "(orchestration/quality/expectations.py)")
     if not keys:
-        return "mart"
+        return "mart" if quote == '"' else "*"
     shared = [column for column in keys[0] if all(column in other for other in keys[1:])]
     if not shared:
         raise ValueError(f"suite {suite_name}: its uniqueness expectations share no column to split chunks by")
-    return ", ".join(quoted(column) for column in shared)
+    return ", ".join(quoted(column, quote) for column in shared)
 
 
 def ephemeral_context():

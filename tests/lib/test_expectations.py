@@ -175,3 +175,14 @@ def test_configurations_are_built_once_within_a_validation_and_anew_outside_it()
         assert expectation.configuration is expectation.configuration
         assert expectation.configuration.kwargs == {"column": "client_id"}
     assert expectation.configuration is not expectation.configuration
+
+
+def test_over_spark_sql_the_chunks_split_by_backquoted_key_columns_or_the_whole_row():
+    """A double-quoted name is a string in Spark SQL: every row would hash alike, one chunk holding the mart."""
+    unique = [expect.ExpectColumnValuesToBeUnique(column="client_id"),
+              expect.ExpectCompoundColumnsToBeUnique(column_list=["client_id", "month"])]
+    assert partition_key("c", unique) == '"client_id"'
+    assert partition_key("c", unique, "`") == "`client_id`"
+    not_null = [expect.ExpectColumnValuesToNotBeNull(column="client_id")]
+    assert partition_key("c", not_null) == "mart"  # DuckDB: the row, by its alias
+    assert partition_key("c", not_null, "`") == "*"

@@ -5,8 +5,8 @@ registered as views (macros/register_parquet_sources.sql), builds every mart of 
 row for row within rounding, and its data tests end as on the DuckDB night (ANSI mode stays on over Thrift: a bad
 cast would fail).
 
-`membrana run` itself does not drive this target (orchestration/build/engine.py): dbt is run by hand, as README
-"Running on Spark" shows for a cluster.
+Here dbt is run by hand, as README "Running on Spark" shows for Databricks; tests/parity/
+test_spark_thrift_night.py runs whole nights with `MEMBRANA_TARGET=spark_thrift membrana run`.
 """
 
 import json

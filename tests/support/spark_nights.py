@@ -27,7 +27,8 @@ SPARK_NIGHT_TIMEOUT = 3600  # seconds: a Spark night on 2 busy cores takes far l
 
 
 def run_on_spark(data_dir: Path, **extra: str):
-    return run_command([MEMBRANA, "run"], env=membrana_env(data_dir, **SPARK, **extra), timeout=SPARK_NIGHT_TIMEOUT)
+    return run_command([MEMBRANA, "run"], env=membrana_env(data_dir, **{**SPARK, **extra}),
+                       timeout=SPARK_NIGHT_TIMEOUT)
 
 
 @dataclass

@@ -146,8 +146,9 @@ def replaced_partitions(folder: DataFolder, plan: BuildPlan) -> str:
     are rebuilt whole there: plain Parquet cannot merge by key), printed to the run log too."""
     with built_tables(folder) as tables:
         touched = tables.execute("select count(distinct date_day) from intermediate.int_funnel_days_to_rebuild")
+        touched = touched.fetchone()[0]
         partitions = tables.execute("show partitions marts.funnel_daily").fetchall()
-    line = (f"funnel_daily on Spark: {touched.fetchone()[0]} of {len(partitions)} day partitions rewritten, the "
+    line = (f"funnel_daily on Spark: {touched} of {len(partitions)} day partitions rewritten, the "
             f"days touched by the rows loaded after {plan.loaded_after}; the others kept as they were")
     print(line, flush=True)
     return line

@@ -1,0 +1,58 @@
+"""The Spark tables read over a Thrift server (build/engine.py's ThriftTables), against a stand-in for PyHive's
+connection: dates come back as dates, each query's rows stay its own, chunks come as DuckDB gives them."""
+
+from datetime import date, datetime
+
+from orchestration.build.engine import FETCH_ROWS, ThriftTables
+
+RESULTS = {
+    "select day, seen, n from t": ([("t.day", "DATE_TYPE"), ("t.seen", "TIMESTAMP_TYPE"), ("t.n", "BIGINT_TYPE")],
+                                   [("2026-10-01", datetime(2026, 10, 1, 9), 3), (None, None, 4)]),
+    "select n from big": ([("n", "INT_TYPE")], [(n,) for n in range(FETCH_ROWS * 2 + 5)]),
+}
+
+
+class StandInCursor:
+    """PyHive's cursor as far as ThriftTables reads it: dates as text, timestamps typed, names table-qualified."""
+
+    def execute(self, sql: str) -> None:
+        self.description = [(name, type_code, None, None, None, None, True) for name, type_code in RESULTS[sql][0]]
+        self.rows = list(RESULTS[sql][1])
+
+    def fetchone(self):
+        return self.rows.pop(0) if self.rows else None
+
+    def fetchmany(self, size: int):
+        taken, self.rows = self.rows[:size], self.rows[size:]
+        return taken
+
+    def fetchall(self):
+        return self.fetchmany(len(self.rows))
+
+
+class StandInConnection:
+    def cursor(self) -> StandInCursor:
+        return StandInCursor()
+
+
+def test_dates_come_back_as_dates_and_names_without_their_table():
+    result = ThriftTables(StandInConnection()).execute("select day, seen, n from t")
+    assert [name for name, _ in result.description] == ["day", "seen", "n"]
+    assert result.fetchall() == [(date(2026, 10, 1), datetime(2026, 10, 1, 9), 3), (None, None, 4)]
+
+
+def test_each_query_keeps_its_own_rows():
+    tables = ThriftTables(StandInConnection())
+    first = tables.execute("select day, seen, n from t")
+    tables.execute("select n from big").fetchall()
+    assert first.fetchone()[2] == 3
+
+
+def test_the_last_query_comes_in_chunks_of_duckdb_vectors():
+    tables = ThriftTables(StandInConnection())
+    tables.execute("select n from big")
+    sizes = []
+    while not (chunk := tables.fetch_df_chunk(1)).empty:
+        sizes.append(len(chunk))
+        assert list(chunk.columns) == ["n"]
+    assert sizes == [FETCH_ROWS, FETCH_ROWS, 5]
