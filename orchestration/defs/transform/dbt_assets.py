@@ -116,9 +116,9 @@ def build_models(context: dg.AssetExecutionContext, folder: DataFolder, config: 
             if isinstance(event, dg.AssetCheckResult):
                 checks.append(check_as_json(event))
             yield event
-        if builds_on_spark() and not plan.full_refresh:
+        if builds_on_spark() and whole and not plan.full_refresh:  # the rebuild plan ran with the watermark
             context.log.info(replaced_partitions(folder, plan))
-        if context.selected_asset_keys == every_model:
+        if whole:
             store_dbt_test_results(folder.check_results,
                                    dict(zip(BUILD_IDENTITY, (built_through, fingerprint, project_fingerprint, engine))),
                                    checks)
@@ -145,8 +145,8 @@ def replaced_partitions(folder: DataFolder, plan: BuildPlan) -> str:
     """What an incremental night on Spark rewrote of funnel_daily, its one table partitioned by day (the others
     are rebuilt whole there: plain Parquet cannot merge by key), printed to the run log too."""
     with built_tables(folder) as tables:
-        touched = tables.execute("select count(distinct date_day) from intermediate.int_funnel_days_to_rebuild")
-        touched = touched.fetchone()[0]
+        days = "select count(distinct date_day) from intermediate.int_funnel_days_to_rebuild"
+        touched = tables.execute(days).fetchone()[0]  # fetched before the block closes a Thrift connection
         partitions = tables.execute("show partitions marts.funnel_daily").fetchall()
     line = (f"funnel_daily on Spark: {touched} of {len(partitions)} day partitions rewritten, the "
             f"days touched by the rows loaded after {plan.loaded_after}; the others kept as they were")
