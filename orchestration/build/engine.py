@@ -72,6 +72,18 @@ def spark_session(folder: DataFolder):
     return builder.getOrCreate()
 
 
+@dataclass(frozen=True)
+class SqlDialect:
+    """What the expectation suites' chunked reads write differently by engine."""
+
+    quote: str  # around a column name (in Spark SQL a double-quoted name is a string)
+    whole_row: str  # hash() of a whole row: DuckDB's by the table's alias `mart`, Spark SQL's by `*`
+
+
+DUCKDB_SQL = SqlDialect('"', "mart")
+SPARK_SQL = SqlDialect("`", "*")
+
+
 @dataclass
 class SparkResult:
     """A Spark query's collected rows, read like a DuckDB result: small results only (aggregates)."""
@@ -91,7 +103,6 @@ class SparkTables:
     """dbt's tables on Spark, queried in Spark SQL; each result collected to this process."""
 
     session: object
-    quote = "`"
 
     def execute(self, sql: str) -> SparkResult:
         frame = self.session.sql(sql)
@@ -149,7 +160,7 @@ class ThriftTables:
     the profile's host, port and user. Results come back row by row: the gates' aggregates, and the marts the
     expectation suites validate a chunk at a time (fetch_df_chunk, as from a DuckDB connection)."""
 
-    quote = "`"  # Spark SQL's identifier quote (a double-quoted name is a string there)
+    dialect = SPARK_SQL  # for the expectation suites' chunked reads (quality/expectations.py)
 
     def __init__(self, connection) -> None:
         self.connection = connection

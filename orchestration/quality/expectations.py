@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
+from orchestration.build.engine import DUCKDB_SQL, SparkTables, SqlDialect
 from orchestration.quality import defer_unused_imports, name_an_anonymous_main_module
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics sent from a nightly job
@@ -84,7 +85,6 @@ class SuiteResult:
 
 def validate_table(con, table: str, suite: gx.ExpectationSuite, chunk_rows: int = CHUNK_ROWS) -> SuiteResult:
     """Validates `table` of the warehouse with `suite`, about `chunk_rows` rows at a time (on Spark: at once)."""
-    from orchestration.build.engine import SparkTables
 
     expectations = list(suite.expectations)
     # Each copy carries its place in the suite: GE reports results grouped by column, not in suite order.
@@ -96,8 +96,8 @@ def validate_table(con, table: str, suite: gx.ExpectationSuite, chunk_rows: int 
         for position, success, count in outcomes(spark_batches(table), con.table(table), suite.name, positioned):
             passed[position], unexpected[position] = success, count
         return suite_result(suite.name, expectations, passed, unexpected, rows, 1)
-    quote = getattr(con, "quote", '"')  # over Spark's Thrift server: `name`
-    key = partition_key(suite.name, expectations, quote)
+    dialect = getattr(con, "dialect", DUCKDB_SQL)  # over a Spark Thrift server: Spark SQL's
+    key = partition_key(suite.name, expectations, dialect)
     chunks = max(1, math.ceil(rows / chunk_rows))
     batch_definition = dataframe_batches(table)
     on_the_row_count = [e for e in positioned if e.configuration.type in ON_THE_ROW_COUNT]
@@ -114,7 +114,7 @@ def validate_table(con, table: str, suite: gx.ExpectationSuite, chunk_rows: int 
 
     if per_chunk:
         columns = [column for column in table_columns(con, table) if column in referenced_columns(per_chunk)]
-        for frame in chunk_frames(con, table, columns, key, chunks, quote):
+        for frame in chunk_frames(con, table, columns, key, chunks, dialect.quote):
             combine(outcomes(batch_definition, frame, suite.name, per_chunk))
     combine(outcomes(batch_definition, pd.DataFrame(index=pd.RangeIndex(rows)), suite.name, on_the_row_count))
 
@@ -205,10 +205,10 @@ def configurations_built_once() -> Iterator[None]:
         Expectation.configuration = every_time
 
 
-def partition_key(suite_name: str, expectations: list, quote: str = '"') -> str:
+def partition_key(suite_name: str, expectations: list, dialect: SqlDialect | None = None) -> str:
     """What the chunks are split by: the columns every uniqueness expectation's key contains (so a key's
-    rows share a chunk), else the whole row (DuckDB hashes the row by its alias, Spark SQL by `*`). Refuses
-    what cannot be combined across chunks."""
+    rows share a chunk), else the whole row. Refuses what cannot be combined across chunks. `dialect`:
+    build.engine's SqlDialect of the tables (DuckDB's when None)."""
     keys = []
     for expectation in expectations:
         kind, kwargs = expectation.configuration.type, expectation.configuration.kwargs
@@ -220,12 +220,13 @@ def partition_key(suite_name: str, expectations: list, quote: str = '"') -> str:
         elif kind not in SAME_IN_EVERY_CHUNK | ON_THE_ROW_COUNT:
             raise ValueError(f"suite {suite_name}: {kind} cannot be combined across chunks "
                              "(orchestration/quality/expectations.py)")
+    dialect = dialect or DUCKDB_SQL
     if not keys:
-        return "mart" if quote == '"' else "*"
+        return dialect.whole_row
     shared = [column for column in keys[0] if all(column in other for other in keys[1:])]
     if not shared:
         raise ValueError(f"suite {suite_name}: its uniqueness expectations share no column to split chunks by")
-    return ", ".join(quoted(column, quote) for column in shared)
+    return ", ".join(quoted(column, dialect.quote) for column in shared)
 
 
 def ephemeral_context():

@@ -33,14 +33,14 @@ def test_the_last_result_comes_back_as_it_was_for_the_same_build(results_dir, wa
 
 
 @pytest.mark.parametrize("next_build", [
-    ("2026-11-02 02:00:00", "config-1", "dbt-1"),  # rows loaded since
-    ("2026-11-01 02:00:00", "config-2", "dbt-1"),
-    ("2026-11-01 02:00:00", "config-1", "dbt-2"),
+    ("2026-11-02 02:00:00", "config-1", "dbt-1", "duckdb"),  # rows loaded since
+    ("2026-11-01 02:00:00", "config-2", "dbt-1", "duckdb"),
+    ("2026-11-01 02:00:00", "config-1", "dbt-2", "duckdb"),
     ("2026-11-01 02:00:00", "config-1", "dbt-1", "spark"),  # the same rows built on another engine
 ])
 def test_a_result_from_before_the_last_build_is_not_replayed(results_dir, warehouse, next_build):
     replay.store_result(results_dir, warehouse, "kpi_monthly", WARNED)
-    *identity, engine = next_build if len(next_build) == 4 else (*next_build, "duckdb")
+    *identity, engine = next_build
     record_build(warehouse, *identity, engine=engine)
     assert replay.stored_result(results_dir, warehouse, "kpi_monthly") is None
 

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchestration.build.engine import SPARK_SQL
 from orchestration.quality.expectations import configurations_built_once, gx, partition_key, validate_table
 from orchestration.quality.suites import SUITES
 
@@ -182,7 +183,7 @@ def test_over_spark_sql_the_chunks_split_by_backquoted_key_columns_or_the_whole_
     unique = [expect.ExpectColumnValuesToBeUnique(column="client_id"),
               expect.ExpectCompoundColumnsToBeUnique(column_list=["client_id", "month"])]
     assert partition_key("c", unique) == '"client_id"'
-    assert partition_key("c", unique, "`") == "`client_id`"
+    assert partition_key("c", unique, SPARK_SQL) == "`client_id`"
     not_null = [expect.ExpectColumnValuesToNotBeNull(column="client_id")]
     assert partition_key("c", not_null) == "mart"  # DuckDB: the row, by its alias
-    assert partition_key("c", not_null, "`") == "*"
+    assert partition_key("c", not_null, SPARK_SQL) == "*"
