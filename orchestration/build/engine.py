@@ -8,6 +8,7 @@ On the in-process `spark` target the tables are read through the SparkSession db
 (or the same one, built from the same profile when dbt did not run in it this time); on `spark_thrift` through
 the cluster's Thrift server that dbt builds on (PyHive, the profile's host, port and user)."""
 
+import itertools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,37 +85,58 @@ DUCKDB_SQL = SqlDialect('"', "mart")
 SPARK_SQL = SqlDialect("`", "*")
 
 
-@dataclass
 class SparkResult:
-    """A Spark query's collected rows, read like a DuckDB result: small results only (aggregates)."""
+    """A Spark query's result, read like a DuckDB result: fetchone() and fetchall() collect it (the gates'
+    aggregates), fetchmany() streams it a partition at a time (the marts the expectation suites read)."""
 
-    rows: list[tuple]
-    description: list[tuple]
+    def __init__(self, frame) -> None:
+        self.frame = frame
+        self.description = [(field.name, field.dataType.simpleString()) for field in frame.schema.fields]
+        self.streamed = None
 
     def fetchone(self) -> tuple | None:
-        return self.rows[0] if self.rows else None
+        rows = self.fetchall()
+        return rows[0] if rows else None
 
     def fetchall(self) -> list[tuple]:
-        return self.rows
+        return [tuple(row) for row in self.frame.collect()]
+
+    def fetchmany(self, size: int) -> list[tuple]:
+        if self.streamed is None:
+            self.streamed = self.frame.toLocalIterator()
+        return [tuple(row) for row in itertools.islice(self.streamed, size)]
 
 
-@dataclass
-class SparkTables:
-    """dbt's tables on Spark, queried in Spark SQL; each result collected to this process."""
+FETCH_ROWS = 2048  # rows of one DuckDB vector: fetch_df_chunk(n) reads n of them, on every engine
 
-    session: object
+
+class SparkSqlTables:
+    """What the Spark engines' tables share: Spark SQL, and the last query's rows read a chunk at a time as
+    from a DuckDB connection (the expectation suites' reads, quality/expectations.py)."""
+
+    dialect = SPARK_SQL
+    last = None  # the last execute()'s result
+
+    def fetch_df_chunk(self, vectors: int = 1):
+        """The next rows of the last query (vectors of FETCH_ROWS rows), as a pandas frame."""
+        import pandas as pd
+
+        rows = self.last.fetchmany(vectors * FETCH_ROWS)
+        return pd.DataFrame.from_records(rows, columns=[name for name, _ in self.last.description])
+
+
+class SparkTables(SparkSqlTables):
+    """dbt's tables on Spark, queried in Spark SQL through this process's SparkSession."""
+
+    def __init__(self, session) -> None:
+        self.session = session
 
     def execute(self, sql: str) -> SparkResult:
-        frame = self.session.sql(sql)
-        return SparkResult([tuple(row) for row in frame.collect()],
-                           [(field.name, field.dataType.simpleString()) for field in frame.schema.fields])
+        self.last = SparkResult(self.session.sql(sql))
+        return self.last
 
     def has_table(self, name: str) -> bool:
         return self.session.catalog.tableExists(name)
-
-    def table(self, name: str):
-        """A Spark DataFrame of the table (for Great Expectations' Spark engine, which aggregates in Spark)."""
-        return self.session.table(name)
 
     def write_parquet(self, name: str, folder: Path) -> None:
         """The table's rows as Parquet files in `folder` (replaced), written by Spark's executors: a path
@@ -125,7 +147,6 @@ class SparkTables:
 # What the Thrift server sends as text and PyHive leaves so (it types timestamps and decimals itself), by the
 # type code of its cursor.description
 THRIFT_TEXT_TYPES = {"DATE_TYPE": date.fromisoformat}
-FETCH_ROWS = 2048  # rows of one DuckDB vector: fetch_df_chunk(n) reads n of them, on DuckDB and over Thrift
 
 
 class ThriftResult:
@@ -155,29 +176,19 @@ class ThriftResult:
                       for to, value in zip(convert, row, strict=True)) for row in rows]
 
 
-class ThriftTables:
+class ThriftTables(SparkSqlTables):
     """dbt's tables on a Spark Thrift server (the `spark_thrift` target), queried in Spark SQL over PyHive with
     the profile's host, port and user. Results come back row by row: the gates' aggregates, and the marts the
     expectation suites validate a chunk at a time (fetch_df_chunk, as from a DuckDB connection)."""
 
-    dialect = SPARK_SQL  # for the expectation suites' chunked reads (quality/expectations.py)
-
     def __init__(self, connection) -> None:
         self.connection = connection
-        self.last: ThriftResult | None = None
 
     def execute(self, sql: str) -> ThriftResult:
         cursor = self.connection.cursor()
         cursor.execute(sql)
         self.last = ThriftResult(cursor)
         return self.last
-
-    def fetch_df_chunk(self, vectors: int = 1):
-        """The next rows of the last query, as a DuckDB connection gives them (vectors of FETCH_ROWS rows)."""
-        import pandas as pd
-
-        rows = self.last.fetchmany(vectors * FETCH_ROWS)
-        return pd.DataFrame.from_records(rows, columns=[name for name, _ in self.last.description])
 
     def has_table(self, name: str) -> bool:
         schema, table = name.split(".")

@@ -14,8 +14,9 @@ over the whole table, by its kind:
 Any other expectation type is refused rather than validated chunk by chunk and silently weakened:
 give it its combination here first.
 
-On Spark (`tables` a build.engine.SparkTables) the mart is one batch: Great Expectations' Spark engine
-computes each expectation as an aggregate in Spark, and only counts and a few sample values come back.
+The same on every engine: on Spark (build.engine.SparkTables, ThriftTables) the chunks are read in Spark SQL
+and streamed to this process a partition at a time. Great Expectations' own Spark engine runs a Spark job
+per expectation: a Spark night's suites took 50 s that way at 3,000 contacts, 12 s read in chunks.
 """
 
 import math
@@ -25,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
-from orchestration.build.engine import DUCKDB_SQL, SparkTables, SqlDialect
+from orchestration.build.engine import DUCKDB_SQL, SqlDialect
 from orchestration.quality import defer_unused_imports, name_an_anonymous_main_module
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics sent from a nightly job
@@ -91,12 +92,7 @@ def validate_table(con, table: str, suite: gx.ExpectationSuite, chunk_rows: int 
     positioned = [expectation.copy(update={"meta": {**(expectation.meta or {}), "position": position}})
                   for position, expectation in enumerate(expectations)]
     rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-    if isinstance(con, SparkTables):
-        passed, unexpected = [True] * len(expectations), [None] * len(expectations)
-        for position, success, count in outcomes(spark_batches(table), con.table(table), suite.name, positioned):
-            passed[position], unexpected[position] = success, count
-        return suite_result(suite.name, expectations, passed, unexpected, rows, 1)
-    dialect = getattr(con, "dialect", DUCKDB_SQL)  # over a Spark Thrift server: Spark SQL's
+    dialect = getattr(con, "dialect", DUCKDB_SQL)  # on Spark: Spark SQL's
     key = partition_key(suite.name, expectations, dialect)
     chunks = max(1, math.ceil(rows / chunk_rows))
     batch_definition = dataframe_batches(table)
@@ -245,16 +241,6 @@ def pandas_source():
 @cache  # one asset per mart (a Dagster UI process validates night after night)
 def dataframe_batches(table: str):
     return pandas_source().add_dataframe_asset(table).add_batch_definition_whole_dataframe("whole_table")
-
-
-def spark_batches(table: str):
-    """Batches of a Spark DataFrame, validated on the session that holds it (no Spark settings of GE's own:
-    GE would restart a session whose settings differ)."""
-    return (
-        ephemeral_context().data_sources.add_spark("warehouse", persist=False)
-        .add_dataframe_asset(table)
-        .add_batch_definition_whole_dataframe("whole_table")
-    )
 
 
 def describe(config) -> str:

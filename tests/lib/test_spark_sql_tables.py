@@ -1,9 +1,13 @@
-"""The Spark tables read over a Thrift server (build/engine.py's ThriftTables), against a stand-in for PyHive's
-connection: dates come back as dates, each query's rows stay its own, chunks come as DuckDB gives them."""
+"""The Spark tables read through a SparkSession (build/engine.py's SparkTables) and over a Thrift server
+(ThriftTables), against stand-ins for pyspark's DataFrame and PyHive's connection: dates come back as dates,
+each query's rows stay its own, chunks come as DuckDB gives them (a partition at a time from Spark)."""
 
 from datetime import date, datetime
+from types import SimpleNamespace
 
-from orchestration.build.engine import FETCH_ROWS, ThriftTables
+import pytest
+
+from orchestration.build.engine import FETCH_ROWS, SparkTables, ThriftTables
 
 RESULTS = {
     "select day, seen, n from t": ([("t.day", "DATE_TYPE"), ("t.seen", "TIMESTAMP_TYPE"), ("t.n", "BIGINT_TYPE")],
@@ -48,11 +52,49 @@ def test_each_query_keeps_its_own_rows():
     assert first.fetchone()[2] == 3
 
 
-def test_the_last_query_comes_in_chunks_of_duckdb_vectors():
-    tables = ThriftTables(StandInConnection())
+class StandInFrame:
+    """A pyspark DataFrame as far as SparkTables reads it; counts the rows streamed and the collects."""
+
+    def __init__(self, sql: str) -> None:
+        columns, self.rows = RESULTS[sql]
+        self.schema = SimpleNamespace(fields=[
+            SimpleNamespace(name=name.rsplit(".", 1)[-1], dataType=SimpleNamespace(simpleString=lambda: "int"))
+            for name, _ in columns])
+        self.streamed = 0
+
+    def collect(self) -> list[tuple]:
+        return list(self.rows)
+
+    def toLocalIterator(self):
+        for row in self.rows:
+            self.streamed += 1
+            yield row
+
+
+class StandInSession:
+    def sql(self, sql: str) -> StandInFrame:
+        self.frame = StandInFrame(sql)
+        return self.frame
+
+
+def test_a_spark_aggregate_is_collected():
+    assert SparkTables(StandInSession()).execute("select day, seen, n from t").fetchone()[2] == 3
+
+
+@pytest.mark.parametrize("tables", [ThriftTables(StandInConnection()), SparkTables(StandInSession())],
+                         ids=["thrift", "session"])
+def test_the_last_query_comes_in_chunks_of_duckdb_vectors(tables):
     tables.execute("select n from big")
     sizes = []
     while not (chunk := tables.fetch_df_chunk(1)).empty:
         sizes.append(len(chunk))
         assert list(chunk.columns) == ["n"]
     assert sizes == [FETCH_ROWS, FETCH_ROWS, 5]
+
+
+def test_spark_rows_are_streamed_as_they_are_read_not_collected_whole():
+    session = StandInSession()
+    tables = SparkTables(session)
+    tables.execute("select n from big")
+    assert len(tables.fetch_df_chunk(1)) == FETCH_ROWS
+    assert session.frame.streamed == FETCH_ROWS
