@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data/demo
 
-.PHONY: run test system-packages parity spark-night spark-cluster lint demo dev clean screenshot bench soak
+.PHONY: run test system-packages parity spark-dev spark-cluster-nights spark-cluster lint demo dev clean screenshot bench soak
 
 # Python caches what it compiles in __pycache__/ even where the environment says not to (some CI images set
 # PYTHONDONTWRITEBYTECODE=1): otherwise every `membrana run` and dbt process compiles Dagster, dbt and Great
@@ -60,19 +60,24 @@ system-packages:
 screenshot: $(BIN)/membrana system-packages
 	$(BIN)/python tests/support/headless_chromium.py $(DATA_DIR)/published/dashboard.html docs/dashboard.png
 
-# The demo company built on DuckDB and on Spark must give the same marts (tests/parity).
+# Two nights of a company on Spark inside the process (MEMBRANA_TARGET=spark membrana run) publish what the same
+# nights publish on DuckDB (tests/parity/test_spark_night.py, part of `make test`): about 5 minutes alone.
 parity: $(VENV)/.spark-installed
-	$(BIN)/pytest tests/parity -q
+	$(BIN)/pytest tests/parity/test_spark_night.py -q
 
-# Two nights on Spark inside the process against the same nights on DuckDB (MEMBRANA_TARGET=spark membrana run),
-# and a night on Spark launched from the Dagster UI (MEMBRANA_TARGET=spark make dev). About 10 minutes on a quiet
+# A night on Spark launched from the Dagster UI (MEMBRANA_TARGET=spark make dev): about 4 minutes on a quiet
 # 2-core machine, not in `make test`.
-spark-night: $(VENV)/.spark-installed
-	$(BIN)/pytest tests/parity/test_spark_night.py tests/parity/test_spark_dagster_dev.py -m spark_night -q
+spark-dev: $(VENV)/.spark-installed
+	$(BIN)/pytest tests/parity/test_spark_dagster_dev.py -m spark_dev -q
 
-# A standalone Spark master and worker started from the pyspark package on 127.0.0.1: the two nights with
-# MEMBRANA_SPARK_MASTER pointing at it; `dbt build`, then the two nights, on the spark_thrift target through a
-# Thrift server on it. Not in `make test`.
+# A standalone Spark master and worker started from the pyspark package on 127.0.0.1, and the company's two nights
+# with MEMBRANA_SPARK_MASTER pointing at it: about 6½ minutes alone. Not in `make test`; CI runs it after
+# `make test` (.ci/run).
+spark-cluster-nights: $(VENV)/.spark-installed
+	$(BIN)/pytest tests/parity/test_spark_cluster.py -m spark_cluster -q
+
+# The same cluster, and also `dbt build`, then the two nights, on the spark_thrift target through a Thrift server
+# on it. Not in `make test` (CI runs the first module only).
 spark-cluster: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity/test_spark_cluster.py tests/parity/test_spark_thrift.py \
 		tests/parity/test_spark_thrift_night.py -m spark_cluster -q

@@ -7,11 +7,11 @@ from pathlib import Path
 # The modules that take longest (worker seconds on 2 cores, from a `--durations` run), slowest first. `make test`
 # gives each worker whole modules in collection order (--dist loadfile --no-loadscope-reorder): started first,
 # the long ones overlap the rest instead of leaving one worker busy alone at the end (xdist's own order, by
-# test count, put the 2-test Spark parity module last, and the run lasted 90 s past half the work). A module
+# test count, put a short Spark module last, and the run lasted 90 s past half the work). A module
 # not listed runs after these, in collection order.
 SLOWEST_MODULES = [
+    "parity/test_spark_night.py",
     "e2e/test_faults.py",
-    "parity/test_spark_parity.py",
     "bench/test_bench.py",
     "e2e/test_soak.py",
     "e2e/test_incremental_staging.py",

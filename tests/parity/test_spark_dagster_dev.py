@@ -3,7 +3,7 @@ runs the whole night on Spark (a run worker of `dagster dev`, not `membrana run`
 DuckDB night publishes from the same files: every table, column, type and row (floating columns within 1e-6).
 
 A small generated company (400 contacts): the UI, the run worker and one Spark session take most of the time.
-About 4 minutes alone; `make spark-night` runs it, `make test` leaves it out (pyproject.toml's addopts)."""
+About 4 minutes alone; `make spark-dev` runs it, `make test` leaves it out (pyproject.toml's addopts)."""
 
 import shutil
 
@@ -24,7 +24,7 @@ def duckdb_schemas(folder: DataFolder) -> set[str]:
             "select distinct table_schema from information_schema.tables").fetchall()}
 
 
-pytestmark = [pytest.mark.spark_night,
+pytestmark = [pytest.mark.spark_dev,
               pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")]
 
 

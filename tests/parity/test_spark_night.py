@@ -21,10 +21,8 @@ from tests.support.membrana import failure
 from tests.support.published import published_files, snapshot_differences
 from tests.support.spark_nights import run_on_spark, two_nights_on_both
 
-# Two Spark nights (6:47 and 4:23 on 2 cores shared with another test run) and the blocked one (23 s): the
-# module took 12 minutes 21 seconds on 2026-12-05, past the test suite's budget. `make spark-night` runs it;
-# `make test` leaves it out (pyproject.toml's addopts).
-pytestmark = pytest.mark.spark_night
+# In `make test` (`make parity` runs it alone): 4:48 alone on 2 cores, most of it the two Spark nights (about
+# 2 minutes the first, 1.5 the second: Spark's time is per query, not per row).
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,9 @@
 Every subprocess of the tests starts here (run_command): output captured as text, a timeout, no exception
 on a non-zero exit — the test asserts on the result."""
 
-import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT
@@ -15,7 +13,6 @@ from orchestration.data_folder import DBT_PROJECT_DIR, PROJECT_ROOT
 BIN = Path(sys.executable).parent  # the virtualenv's bin/: membrana, dbt, python
 MEMBRANA = BIN / "membrana"
 DBT = BIN / "dbt"
-DBT_INVOCATIONS = Path(__file__).with_name("dbt_invocations.py")
 
 
 def run_command(command: list, *, env: dict | None = None, timeout: float = 600,
@@ -80,24 +77,6 @@ def run_dbt(*args, data_dir: Path, target_path: Path, project_dir: Path = DBT_PR
     """`dbt ARGS` on the project (or a copy of it) against `data_dir`'s warehouse (environment: dbt_env)."""
     return run_command([DBT, *args, *dbt_project_args(target_path, project_dir)], env=dbt_env(data_dir, env),
                        timeout=timeout, cwd=cwd)
-
-
-@dataclass
-class DbtInvocations:
-    process: subprocess.CompletedProcess
-    succeeded: dict[str, bool]  # by invocation name, those that ran: none after the first failure
-
-
-def run_dbt_invocations(steps: list[dict], *, data_dir: Path, env: dict[str, str | None], timeout: float,
-                        cwd: Path) -> DbtInvocations:
-    """dbt invocations and copies (steps: see tests/support/dbt_invocations.py) in one process, in `data_dir`'s
-    dbt environment (dbt_env, `env` added); the plan and the results files written in `cwd`."""
-    plan, results = cwd / "dbt_invocations.json", cwd / "dbt_invocations_results.json"
-    plan.write_text(json.dumps(steps, default=str))
-    results.unlink(missing_ok=True)
-    process = run_command([sys.executable, DBT_INVOCATIONS, plan, results], env=dbt_env(data_dir, env),
-                          timeout=timeout, cwd=cwd)
-    return DbtInvocations(process, json.loads(results.read_text()) if results.exists() else {})
 
 
 def run_python(script: Path, *args, timeout: float = 600) -> subprocess.CompletedProcess:
