@@ -77,10 +77,11 @@ spark-cluster-nights: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity/test_spark_cluster.py -m spark_cluster -q
 
 # The same cluster, and also `dbt build`, then the two nights, on the spark_thrift target through a Thrift server
-# on it. Not in `make test` (CI runs the first module only).
+# on it, and the two nights on the databricks target through one speaking HTTPS. Not in `make test` (CI runs
+# the first module only).
 spark-cluster: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity/test_spark_cluster.py tests/parity/test_spark_thrift.py \
-		tests/parity/test_spark_thrift_night.py -m spark_cluster -q
+		tests/parity/test_spark_thrift_night.py tests/parity/test_spark_databricks_night.py -m spark_cluster -q
 
 # Regenerate the embedded demo data folder (deterministic: same files every time).
 demo: $(BIN)/membrana

@@ -5,9 +5,10 @@ the same small interface on both engines: `execute(sql)` with `fetchone()`, `fet
 On Spark every query the gates send is an aggregate, so only small results reach this process.
 
 On the in-process `spark` target the tables are read through the SparkSession dbt-spark opened in this process
-(or the same one, built from the same profile when dbt did not run in it this time); on `spark_thrift` through
-the cluster's Thrift server that dbt builds on (PyHive, the profile's host, port and user)."""
+(or the same one, built from the same profile when dbt did not run in it this time); on `spark_thrift` and
+`databricks` through the server dbt builds on, over Thrift (PyHive), connected as dbt-spark connects."""
 
+import base64
 import itertools
 import os
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from orchestration.data_folder import PROJECT_ROOT, DataFolder
 from orchestration.warehouse import connect_warehouse
 
 SPARK_TARGETS = ("spark", "spark_thrift", "databricks")
+OVER_THRIFT = ("spark_thrift", "databricks")  # a server of the cluster's, not Spark inside this process
 
 
 def dbt_target() -> str:
@@ -31,12 +33,7 @@ def dbt_target() -> str:
 
 
 def builds_on_spark() -> bool:
-    target = dbt_target()
-    if target == "databricks":
-        # The gates and the publish would read the tables through Databricks' SQL connector (not installed).
-        raise NotImplementedError(f"MEMBRANA_TARGET={target}: `membrana run` builds on the `spark` and "
-                                  "`spark_thrift` targets so far; run dbt against this target by hand (README)")
-    return target in SPARK_TARGETS
+    return dbt_target() in SPARK_TARGETS
 
 
 def profile_target(folder: DataFolder, name: str) -> dict:
@@ -177,8 +174,8 @@ class ThriftResult:
 
 
 class ThriftTables(SparkSqlTables):
-    """dbt's tables on a Spark Thrift server (the `spark_thrift` target), queried in Spark SQL over PyHive with
-    the profile's host, port and user. Results come back row by row: the gates' aggregates, and the marts the
+    """dbt's tables on a Spark Thrift server (the `spark_thrift` target) or a Databricks cluster, queried in
+    Spark SQL over PyHive (thrift_tables). Results come back row by row: the gates' aggregates, and the marts the
     expectation suites validate a chunk at a time (fetch_df_chunk, as from a DuckDB connection)."""
 
     def __init__(self, connection) -> None:
@@ -205,10 +202,27 @@ class ThriftTables(SparkSqlTables):
 
 
 def thrift_tables(folder: DataFolder) -> ThriftTables:
+    """Connected as dbt-spark connects for the target: `spark_thrift` with the profile's host, port and user
+    (Thrift's binary protocol), `databricks` over HTTPS with the workspace's token (its http method)."""
     from pyhive import hive
 
-    target = profile_target(folder, "spark_thrift")
+    name = dbt_target()
+    target = profile_target(folder, name)
+    if name == "databricks":
+        return ThriftTables(hive.connect(thrift_transport=databricks_transport(target)))
     return ThriftTables(hive.connect(host=target["host"], port=int(target["port"]), username=target["user"]))
+
+
+def databricks_transport(target: dict):
+    """HTTPS to the cluster's path of the workspace, the token as a password (dbt-spark's http method)."""
+    from thrift.transport import THttpClient
+
+    host = target["host"] if target["host"].startswith("https://") else f"https://{target['host']}"
+    transport = THttpClient.THttpClient(
+        f"{host}:{target['port']}/sql/protocolv1/o/{target['organization']}/{target['cluster']}")
+    token = base64.standard_b64encode(f"token:{target['token']}".encode()).decode()
+    transport.setCustomHeaders({"Authorization": f"Basic {token}"})
+    return transport
 
 
 @contextmanager
@@ -216,7 +230,7 @@ def built_tables(folder: DataFolder, memory_limit: str | None = None) -> Iterato
     """dbt's tables (staging, intermediate, marts, audit) where this night builds them: the DuckDB warehouse
     opened for writing (closed when the block ends), SparkTables or ThriftTables."""
     if builds_on_spark():
-        if dbt_target() == "spark_thrift":
+        if dbt_target() in OVER_THRIFT:
             tables = thrift_tables(folder)
             try:
                 yield tables

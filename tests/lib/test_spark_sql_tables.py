@@ -2,12 +2,20 @@
 (ThriftTables), against stand-ins for pyspark's DataFrame and PyHive's connection: dates come back as dates,
 each query's rows stay its own, chunks come as DuckDB gives them (a partition at a time from Spark)."""
 
+import base64
 from datetime import date, datetime
 from types import SimpleNamespace
 
 import pytest
 
-from orchestration.build.engine import FETCH_ROWS, SparkTables, ThriftTables
+from orchestration.build.engine import (
+    FETCH_ROWS,
+    SparkTables,
+    ThriftTables,
+    databricks_transport,
+    profile_target,
+)
+from orchestration.data_folder import DataFolder
 
 RESULTS = {
     "select day, seen, n from t": ([("t.day", "DATE_TYPE"), ("t.seen", "TIMESTAMP_TYPE"), ("t.n", "BIGINT_TYPE")],
@@ -98,3 +106,16 @@ def test_spark_rows_are_streamed_as_they_are_read_not_collected_whole():
     tables.execute("select n from big")
     assert len(tables.fetch_df_chunk(1)) == FETCH_ROWS
     assert session.frame.streamed == FETCH_ROWS
+
+
+def test_databricks_is_reached_over_https_on_its_cluster_path_with_the_token(monkeypatch, tmp_path):
+    """As dbt-spark's http method connects, from the profile's databricks target and the environment."""
+    for name, value in {"DATABRICKS_HOST": "adb-1.azuredatabricks.net", "DATABRICKS_PORT": "8443",
+                        "DATABRICKS_ORG_ID": "42", "DATABRICKS_CLUSTER_ID": "0101-abc",
+                        "DATABRICKS_TOKEN": "dapi-secret"}.items():
+        monkeypatch.setenv(name, value)
+    transport = databricks_transport(profile_target(DataFolder(tmp_path), "databricks"))
+    assert (transport.scheme, transport.host, transport.port, transport.path) == (
+        "https", "adb-1.azuredatabricks.net", 8443, "/sql/protocolv1/o/42/0101-abc")
+    authorization = transport._THttpClient__custom_headers["Authorization"]  # set, not sent, before a request
+    assert base64.b64decode(authorization.removeprefix("Basic ")) == b"token:dapi-secret"

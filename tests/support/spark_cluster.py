@@ -125,15 +125,44 @@ def spark_cluster(folder: Path) -> Iterator[SparkCluster]:
 class ThriftServer:
     port: int
     folder: Path  # its metastore, table files and log
+    certificate: Path | None = None  # over HTTPS: the server's self-signed certificate (PEM) a client must trust
+
+
+# Where Databricks serves a cluster's Thrift endpoint (dbt-spark's http method): /sql/protocolv1/o/<org>/<cluster>
+DATABRICKS_ORG, DATABRICKS_CLUSTER = "0", "membrana-test"
+KEYSTORE_PASSWORD = "membrana-test"  # a throwaway keystore of the test's own folder
+
+
+def self_signed_keystore(folder: Path) -> tuple[Path, Path]:
+    """A Java keystore with a key and certificate for 127.0.0.1 (valid two days), and the certificate as PEM."""
+    keystore, certificate = folder / "server.jks", folder / "server.pem"
+    keytool = ["keytool", "-keystore", str(keystore), "-storepass", KEYSTORE_PASSWORD, "-alias", "thrift"]
+    subprocess.run([*keytool, "-genkeypair", "-keyalg", "RSA", "-keypass", KEYSTORE_PASSWORD, "-dname",
+                    f"CN={HOST}", "-ext", f"SAN=ip:{HOST}", "-validity", "2"], check=True, capture_output=True)
+    subprocess.run([*keytool, "-exportcert", "-rfc", "-file", str(certificate)], check=True, capture_output=True)
+    return keystore, certificate
+
+
+def https_settings(port: int, keystore: Path) -> dict[str, str]:
+    """The server's Hive settings to speak Thrift over HTTPS on Databricks' path, as a Databricks cluster does."""
+    return {"hive.server2.transport.mode": "http", "hive.server2.thrift.http.port": str(port),
+            "hive.server2.thrift.http.path": f"sql/protocolv1/o/{DATABRICKS_ORG}/{DATABRICKS_CLUSTER}",
+            "hive.server2.use.SSL": "true", "hive.server2.keystore.path": str(keystore),
+            "hive.server2.keystore.password": KEYSTORE_PASSWORD}
 
 
 @contextmanager
-def thrift_server(cluster: SparkCluster, folder: Path) -> Iterator[ThriftServer]:
+def thrift_server(cluster: SparkCluster, folder: Path, *, over_https: bool = False) -> Iterator[ThriftServer]:
     """Spark's Thrift JDBC/ODBC server (HiveThriftServer2, what sbin/start-thriftserver.sh starts; its jars come
     with pyspark, the script does not) as an application of `cluster`, on 127.0.0.1 and a free port, with its
-    own metastore and table folder in `folder`; for the time of the block."""
+    own metastore and table folder in `folder`; for the time of the block. `over_https`: Thrift over HTTPS on
+    Databricks' path for a cluster (a stand-in for a Databricks cluster; the token is not checked)."""
     folder.mkdir(parents=True, exist_ok=True)
     server = ThriftServer(free_port(), folder)
+    hive_settings = {"hive.server2.thrift.port": str(server.port), "hive.server2.thrift.bind.host": HOST}
+    if over_https:
+        keystore, server.certificate = self_signed_keystore(folder)
+        hive_settings |= https_settings(server.port, keystore)
     settings = {
         "spark.driver.memory": THRIFT_DRIVER_MEMORY, "spark.driver.host": HOST, "spark.driver.bindAddress": HOST,
         "spark.ui.enabled": "false", "spark.sql.warehouse.dir": str(folder / "warehouse"),
@@ -145,8 +174,7 @@ def thrift_server(cluster: SparkCluster, folder: Path) -> Iterator[ThriftServer]
     command = [str(spark_home() / "bin" / "spark-submit"), "--master", cluster.master_url,
                "--class", "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2", "--name", "membrana-thrift",
                *[part for name, value in settings.items() for part in ("--conf", f"{name}={value}")],
-               "--hiveconf", f"hive.server2.thrift.port={server.port}",
-               "--hiveconf", f"hive.server2.thrift.bind.host={HOST}"]
+               *[part for name, value in hive_settings.items() for part in ("--hiveconf", f"{name}={value}")]]
     with (folder / "thrift.log").open("w") as log:
         process = subprocess.Popen(command, env=daemon_env(cluster.folder), stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True, cwd=folder)
