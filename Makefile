@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data/demo
 
-.PHONY: run test system-packages parity spark-dev spark-cluster-nights spark-cluster lint demo dev clean screenshot bench soak
+.PHONY: run test system-packages spark-ci spark-dev spark-cluster lint demo dev clean screenshot bench soak
 
 # Python caches what it compiles in __pycache__/ even where the environment says not to (some CI images set
 # PYTHONDONTWRITEBYTECODE=1): otherwise every `membrana run` and dbt process compiles Dagster, dbt and Great
@@ -60,28 +60,23 @@ system-packages:
 screenshot: $(BIN)/membrana system-packages
 	$(BIN)/python tests/support/headless_chromium.py $(DATA_DIR)/published/dashboard.html docs/dashboard.png
 
-# Two nights of a company on Spark inside the process (MEMBRANA_TARGET=spark membrana run) publish what the same
-# nights publish on DuckDB (tests/parity/test_spark_night.py, part of `make test`): about 5 minutes alone.
-parity: $(VENV)/.spark-installed
-	$(BIN)/pytest tests/parity/test_spark_night.py -q
+# The Spark nights CI runs after `make test` (.ci/run), one module per worker: a company's two nights on Spark
+# inside the process (MEMBRANA_TARGET=spark membrana run) and on a standalone master and worker started from the
+# pyspark package on 127.0.0.1 (MEMBRANA_SPARK_MASTER) publish what the same nights publish on DuckDB. Minutes
+# each (README "Running on Spark"), so not in `make test`.
+spark-ci: $(VENV)/.spark-installed
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -m spark \
+		tests/parity/test_spark_cluster.py tests/parity/test_spark_night.py
 
-# A night on Spark launched from the Dagster UI (MEMBRANA_TARGET=spark make dev): about 4 minutes on a quiet
-# 2-core machine, not in `make test`.
+# A night on Spark launched from the Dagster UI (MEMBRANA_TARGET=spark make dev): about 4 minutes alone.
 spark-dev: $(VENV)/.spark-installed
-	$(BIN)/pytest tests/parity/test_spark_dagster_dev.py -m spark_dev -q
+	$(BIN)/pytest tests/parity/test_spark_dagster_dev.py -m spark -q
 
-# A standalone Spark master and worker started from the pyspark package on 127.0.0.1, and the company's two nights
-# with MEMBRANA_SPARK_MASTER pointing at it: about 6½ minutes alone. Not in `make test`; CI runs it after
-# `make test` (.ci/run).
-spark-cluster-nights: $(VENV)/.spark-installed
-	$(BIN)/pytest tests/parity/test_spark_cluster.py -m spark_cluster -q
-
-# The same cluster, and also `dbt build`, then the two nights, on the spark_thrift target through a Thrift server
-# on it, and the two nights on the databricks target through one speaking HTTPS. Not in `make test` (CI runs
-# the first module only).
+# The same cluster, and `dbt build`, then the two nights, on the spark_thrift target through a Thrift server on it,
+# and the two nights on the databricks target through one speaking HTTPS on Databricks' path.
 spark-cluster: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity/test_spark_cluster.py tests/parity/test_spark_thrift.py \
-		tests/parity/test_spark_thrift_night.py tests/parity/test_spark_databricks_night.py -m spark_cluster -q
+		tests/parity/test_spark_thrift_night.py tests/parity/test_spark_databricks_night.py -m spark -q
 
 # Regenerate the embedded demo data folder (deterministic: same files every time).
 demo: $(BIN)/membrana

@@ -10,6 +10,7 @@ from pathlib import Path
 # test count, put a short Spark module last, and the run lasted 90 s past half the work). A module
 # not listed runs after these, in collection order.
 SLOWEST_MODULES = [
+    "parity/test_spark_cluster.py",  # make spark-ci's two modules
     "parity/test_spark_night.py",
     "e2e/test_faults.py",
     "bench/test_bench.py",

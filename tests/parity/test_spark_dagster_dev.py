@@ -24,7 +24,7 @@ def duckdb_schemas(folder: DataFolder) -> set[str]:
             "select distinct table_schema from information_schema.tables").fetchall()}
 
 
-pytestmark = [pytest.mark.spark_dev,
+pytestmark = [pytest.mark.spark,
               pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")]
 
 

@@ -15,7 +15,7 @@ from tests.support.published import snapshot_differences
 from tests.support.spark_cluster import DATABRICKS_CLUSTER, DATABRICKS_ORG, spark_cluster, thrift_server
 from tests.support.spark_nights import two_nights_on_both
 
-pytestmark = pytest.mark.spark_cluster
+pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,9 @@ from tests.support.membrana import failure
 from tests.support.published import published_files, snapshot_differences
 from tests.support.spark_nights import run_on_spark, two_nights_on_both
 
-# In `make test` (`make parity` runs it alone): 4:48 alone on 2 cores, most of it the two Spark nights (about
-# 2 minutes the first, 1.5 the second: Spark's time is per query, not per row).
+# 4:48 alone on 2 cores, most of it the two Spark nights (about 2 minutes the first, 1.5 the second: Spark's time
+# is per query, not per row). CI runs it after `make test` (make spark-ci), beside the same nights on a cluster.
+pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")

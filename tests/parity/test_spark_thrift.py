@@ -20,7 +20,7 @@ from tests.support.parity import mart_differences, mart_models
 from tests.support.spark_cluster import spark_cluster, thrift_server
 from tests.support.spark_nights import DEMO_CONTACTS, SPARK_NIGHT_TIMEOUT
 
-pytestmark = pytest.mark.spark_cluster
+pytestmark = pytest.mark.spark
 
 CORE_MARTS = {"funnel_daily", "kpi_monthly", "capacity_plan"}
 
