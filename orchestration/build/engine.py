@@ -2,7 +2,8 @@
 profiles.yml reads too). The loader always writes the DuckDB warehouse; what reads dbt's tables after the
 build — file reconciliation, the quality gates, the publish — opens them through `built_tables`, which gives
 the same small interface on both engines: `execute(sql)` with `fetchone()`, `fetchall()` and `description`.
-On Spark every query the gates send is an aggregate, so only small results reach this process.
+On Spark every query the gates send is an aggregate, so only small results reach this process; the expectation
+suites' reads of a mart stream it a chunk at a time (`fetch_df_chunk`).
 
 On the in-process `spark` target the tables are read through the SparkSession dbt-spark opened in this process
 (or the same one, built from the same profile when dbt did not run in it this time); on `spark_thrift` and
