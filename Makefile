@@ -76,7 +76,7 @@ spark-dev: $(VENV)/.spark-installed
 # and the two nights on the databricks target through one speaking HTTPS on Databricks' path.
 spark-cluster: $(VENV)/.spark-installed
 	$(BIN)/pytest tests/parity/test_spark_cluster.py tests/parity/test_spark_thrift.py \
-		tests/parity/test_spark_thrift_night.py tests/parity/test_spark_databricks_night.py -m spark -q
+		tests/parity/test_spark_thrift_night.py -m spark -q
 
 # Regenerate the embedded demo data folder (deterministic: same files every time).
 demo: $(BIN)/membrana

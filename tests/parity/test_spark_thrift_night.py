@@ -1,7 +1,13 @@
-"""`MEMBRANA_TARGET=spark_thrift membrana run`: the whole night with dbt, the quality gates and the publish on
-a Spark Thrift server (an application of a standalone master and worker started from the installed pyspark
-package on 127.0.0.1, tests/support/spark_cluster.py), two nights of the company of tests/parity/
-test_spark_night.py: each publishes the snapshot the DuckDB night publishes, and the second is incremental.
+"""`MEMBRANA_TARGET=spark_thrift membrana run` and `MEMBRANA_TARGET=databricks membrana run`: the whole night with
+dbt, the quality gates and the publish on a Spark Thrift server (an application of a standalone master and worker
+started from the installed pyspark package on 127.0.0.1, tests/support/spark_cluster.py), two nights of the
+company of tests/parity/test_spark_night.py: each publishes the snapshot the DuckDB night publishes, and the
+second is incremental.
+
+`spark_thrift` speaks Thrift's binary protocol with the profile's host, port and user. `databricks` speaks it
+over HTTPS, as dbt-spark's http method and membrana connect to a Databricks cluster (the workspace's host and
+port, /sql/protocolv1/o/<org>/<cluster>, the token as a password). No Databricks here: its stand-in is the same
+server speaking HTTPS on that path, with a self-signed certificate these runs trust (SSL_CERT_FILE).
 
 The server reads the raw layer's Parquet export and writes the published marts in the data folder (one
 machine: the paths are shared). `make spark-cluster` runs it, `make test` leaves it out."""
@@ -11,18 +17,33 @@ import re
 import pytest
 
 from tests.support.published import snapshot_differences
-from tests.support.spark_cluster import spark_cluster, thrift_server
+from tests.support.spark_cluster import (
+    DATABRICKS_CLUSTER,
+    DATABRICKS_ORG,
+    ThriftServer,
+    spark_cluster,
+    thrift_server,
+)
 from tests.support.spark_nights import two_nights_on_both
 
 pytestmark = pytest.mark.spark
 
 
-@pytest.fixture(scope="module")
-def two_nights(tmp_path_factory):
-    root = tmp_path_factory.mktemp("thrift_nights")
-    with spark_cluster(root / "cluster") as cluster, thrift_server(cluster, root / "thrift") as server:
-        _, _, nights = two_nights_on_both(root, MEMBRANA_TARGET="spark_thrift", MEMBRANA_SPARK_HOST="127.0.0.1",
-                                          MEMBRANA_SPARK_PORT=str(server.port))
+def target_environment(target: str, server: ThriftServer) -> dict[str, str]:
+    if target == "databricks":
+        return {"MEMBRANA_TARGET": "databricks", "DATABRICKS_HOST": "127.0.0.1", "DATABRICKS_PORT": str(server.port),
+                "DATABRICKS_ORG_ID": DATABRICKS_ORG, "DATABRICKS_CLUSTER_ID": DATABRICKS_CLUSTER,
+                "DATABRICKS_TOKEN": "not-checked", "SSL_CERT_FILE": str(server.certificate)}
+    return {"MEMBRANA_TARGET": "spark_thrift", "MEMBRANA_SPARK_HOST": "127.0.0.1",
+            "MEMBRANA_SPARK_PORT": str(server.port)}
+
+
+@pytest.fixture(scope="module", params=["spark_thrift", "databricks"])
+def two_nights(request, tmp_path_factory):
+    root = tmp_path_factory.mktemp(f"{request.param}_nights")
+    with spark_cluster(root / "cluster") as cluster, \
+            thrift_server(cluster, root / "thrift", over_https=request.param == "databricks") as server:
+        _, _, nights = two_nights_on_both(root, **target_environment(request.param, server))
     return nights
 
 
