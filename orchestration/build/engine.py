@@ -215,12 +215,14 @@ def thrift_tables(folder: DataFolder) -> ThriftTables:
 
 
 def databricks_transport(target: dict):
-    """HTTPS to the cluster's path of the workspace, the token as a password (dbt-spark's http method)."""
+    """HTTPS to the cluster's path of the workspace, the token as a password: dbt-spark's http method, its URL
+    from dbt-spark's own template, so both connect to the same place."""
+    from dbt.adapters.spark.connections import SparkConnectionManager
     from thrift.transport import THttpClient
 
     host = target["host"] if target["host"].startswith("https://") else f"https://{target['host']}"
-    transport = THttpClient.THttpClient(
-        f"{host}:{target['port']}/sql/protocolv1/o/{target['organization']}/{target['cluster']}")
+    transport = THttpClient.THttpClient(SparkConnectionManager.SPARK_CONNECTION_URL.format(
+        host=host, port=target["port"], organization=target["organization"], cluster=target["cluster"]))
     token = base64.standard_b64encode(f"token:{target['token']}".encode()).decode()
     transport.setCustomHeaders({"Authorization": f"Basic {token}"})
     return transport
